@@ -1,0 +1,1 @@
+"""AD transforms: IR → derivative IR (reverse: VJP; forward: JVP)."""

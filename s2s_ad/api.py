@@ -1,0 +1,287 @@
+"""The public API: ``grad``, ``value_and_grad``, ``vjp``, ``show``.
+
+Each transformation runs the pipeline once per (function, wrt, mode) and
+caches the result: frontend (source, fence, lowering to SSA IR) → AD
+transform → code generation → loaded function.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import threading
+import types
+import weakref
+
+import numpy as np
+
+from . import runtime
+from .ad.reverse import Adjoint, helper, reverse
+from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
+from .codegen.load import load
+from .frontend import fence
+from .frontend.source import parse_function
+from .ir import nodes as ir
+from .ir.lower import lower_function
+from .ir.printer import format_function
+from .rules import registry
+
+_lock = threading.RLock()
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# ---------------------------------------------------------------- pipeline
+
+
+class _Primal:
+    """A user function taken through the frontend: its IR and namespaces."""
+
+    def __init__(self, f):
+        pf = parse_function(_unwrap(f))
+        fence.check(pf)
+        self.pf = pf
+        self.fn = lower_function(pf, registry.is_pure)
+        self.namespace = Namespace(lookup=pf.lookup_free, closure=pf.closure,
+                                   reserved=self.fn.reserved)
+
+    def wrt_indices(self, wrt) -> list[int]:
+        names = self.fn.param_names
+        items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+        out = []
+        for w in items:
+            if isinstance(w, str):
+                if w not in names:
+                    raise ValueError(f"wrt={w!r}: {self.fn.name}() has no parameter {w!r} "
+                                     f"(its parameters are {', '.join(names)})")
+                out.append(names.index(w))
+            elif isinstance(w, int) and not isinstance(w, bool):
+                if not -len(names) <= w < len(names):
+                    raise ValueError(f"wrt={w}: {self.fn.name}() has {len(names)} parameters")
+                out.append(w % len(names))
+            else:
+                raise TypeError(f"wrt must be a parameter position or name, got {w!r}")
+        return out
+
+
+def _unwrap(f):
+    if isinstance(f, Transformed):
+        return f._generated
+    return f
+
+
+def _primal(f) -> _Primal:
+    entry = _cache_entry(f)
+    p = entry.get("primal")
+    if p is None:
+        p = entry["primal"] = _Primal(f)
+    return p
+
+
+def _cache_entry(f) -> dict:
+    try:
+        return _cache.setdefault(f, {})
+    except TypeError:  # not weak-referenceable: no caching
+        return {}
+
+
+def _seed_block(fn: ir.Function, adj: Adjoint) -> ir.Block:
+    """``require_scalar(y, 'f')`` then ``by = 1.0``."""
+    check = ir.Eqn([], ir.Call(False), [helper(runtime.require_scalar), fn.result,
+                                        ir.Const(fn.name)])
+    stmts = [check]
+    if adj.seed is not None:
+        stmts.append(ir.Eqn([adj.seed], ir.Copy(), [ir.Const(1.0)]))
+    return ir.Block(stmts)
+
+
+def _residuals(adj: Adjoint) -> list[ir.Var]:
+    defined = {v.id for s in adj.backward.stmts for v in s.outs}
+    if adj.seed is not None:
+        defined.add(adj.seed.id)
+    needed: dict[int, ir.Var] = {}
+    for s in adj.backward.stmts:
+        for a in s.atoms():
+            if isinstance(a, ir.Var) and a.id not in defined:
+                needed[a.id] = a
+    for a in adj.grads:
+        if isinstance(a, ir.Var) and a.id not in defined:
+            needed[a.id] = a
+    order = [p.id for p in adj.primal.params] + [v.id for e in ir.walk_eqns(adj.forward)
+                                                 for v in e.outs]
+    rank = {vid: i for i, vid in enumerate(order)}
+    return sorted(needed.values(), key=lambda v: rank.get(v.id, -1))
+
+
+# ---------------------------------------------------------------- objects
+
+
+class Transformed:
+    """A generated function plus what it was made from.
+
+    Call it like the generated function. ``source`` is the generated Python,
+    ``ir`` the printed SSA IR of the primal, ``__wrapped__`` the original."""
+
+    def __init__(self, f, primal: _Primal, generated, fns, filename, wrt, kind):
+        functools.update_wrapper(self, f)
+        self.__wrapped__ = f
+        self._primal = primal
+        self._gen = generated
+        self._fns = fns
+        self._generated = fns[0]
+        self._filename = filename
+        self._wrt = wrt
+        self._kind = kind
+        params = primal.fn.param_names
+        self._wrt_checks = [(i, params[i]) for i in wrt]
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of this derivative."""
+        return self._gen.display
+
+    @property
+    def ir(self) -> str:
+        """The SSA IR of the original function, printed."""
+        return format_function(self._primal.fn)
+
+    @property
+    def line_map(self) -> dict:
+        """Generated line number → ``(user filename, user line)``."""
+        return dict(self._gen.line_map)
+
+    def _prepare(self, args, kwargs):
+        for i, name in self._wrt_checks:
+            if i < len(args):
+                v = args[i]
+            elif name in kwargs:
+                v = kwargs[name]
+            else:
+                continue
+            fixed = _as_differentiable(v, name)
+            if fixed is not v:
+                if i < len(args):
+                    args = args[:i] + (fixed,) + args[i + 1:]
+                else:
+                    kwargs = {**kwargs, name: fixed}
+        return args, kwargs
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = self._prepare(args, kwargs)
+        return self._generated(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<s2s_ad {self._kind} of {self.__wrapped__.__qualname__}>"
+
+    def _repr_markdown_(self):
+        return "```python\n" + self.source + "```"
+
+
+def _as_differentiable(v, name):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return float(v)
+    if isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact):
+        raise TypeError(
+            f"cannot differentiate with respect to {name!r}: it is an array of dtype "
+            f"{v.dtype}; gradients need floating-point inputs (use {name}.astype(float))")
+    return v
+
+
+def _build(f, wrt, kind: str) -> Transformed:
+    with _lock:
+        entry = _cache_entry(f)
+        key = (kind, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt)
+        cached = entry.get(key)
+        if cached is not None:
+            return cached
+        primal = _primal(f)
+        idx = primal.wrt_indices(wrt)
+        fn = primal.fn
+        adj = reverse(fn, idx)
+        emitter = ModuleEmitter(primal.namespace, fn.name.strip("<>"))
+        base = fn.name.strip("<>") or "f"
+        grads = adj.grads
+        if kind in ("grad", "value_and_grad"):
+            if isinstance(wrt, (tuple, list)):
+                g_atoms = [_tuple_atom(grads)]
+            else:
+                g_atoms = grads
+            returns = g_atoms if kind == "grad" else [fn.result, *g_atoms]
+            specs = [FunctionSpec(f"{kind}_{base}", fn.params,
+                                  [adj.forward, _seed_block(fn, adj), adj.backward],
+                                  returns, defaults=fn.defaults)]
+        else:  # vjp: split forward/backward pair
+            res = _residuals(adj)
+            res_var = ir.Var("residuals")
+            seed = adj.seed or ir.Var("g")
+            specs = [FunctionSpec(f"{base}_fwd", fn.params, [adj.forward],
+                                  [fn.result, _tuple_atom(res)], defaults=fn.defaults),
+                     FunctionSpec(f"{base}_bwd", [res_var, seed], [adj.backward],
+                                  [_tuple_atom(grads)], unpack=(res_var, res))]
+        gen = emitter.emit(specs, fn.filename)
+        fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
+        result = Transformed(f, primal, gen, fns, filename, idx, kind)
+        entry[key] = result
+        return result
+
+
+def _tuple_atom(atoms):
+    """A tuple of atoms in a return statement (the emitter renders a list as a tuple)."""
+    return list(atoms)
+
+
+# ---------------------------------------------------------------- public
+
+
+def grad(f=None, wrt=0):
+    """The gradient of a scalar function, as generated Python.
+
+    ``@grad`` differentiates with respect to the first parameter; ``wrt``
+    takes a position, a name, or a tuple of them (then a tuple of gradients
+    is returned, in that order)."""
+    if f is None:
+        return lambda g: grad(g, wrt)
+    return _build(f, wrt, "grad")
+
+
+def value_and_grad(f=None, wrt=0):
+    """Like :func:`grad` but returns ``(value, gradient)``."""
+    if f is None:
+        return lambda g: value_and_grad(g, wrt)
+    return _build(f, wrt, "value_and_grad")
+
+
+def vjp(f, *args):
+    """``(out, pullback)``: ``pullback(cotangent)`` returns a tuple with one
+    cotangent per argument of ``f``."""
+    t = _build(f, tuple(range(len(args))), "vjp")
+    args, _ = t._prepare(args, {})
+    fwd, bwd = t._fns
+    out, residuals = fwd(*args)
+
+    def pullback(cotangent):
+        return bwd(residuals, cotangent)
+
+    pullback.source = t.source
+    return out, pullback
+
+
+def show(df, file=None) -> None:
+    """Print a transformed function's generated source (highlighted on a
+    terminal when Pygments is installed)."""
+    text = df.source if isinstance(df, Transformed) else str(df)
+    file = file or sys.stdout
+    if getattr(file, "isatty", lambda: False)():
+        try:
+            from pygments import highlight
+            from pygments.formatters import TerminalFormatter
+            from pygments.lexers import PythonLexer
+            text = highlight(text, PythonLexer(), TerminalFormatter())
+        except ImportError:
+            pass
+    print(text, file=file, end="" if text.endswith("\n") else "\n")
+
+
+_ = (inspect, types)

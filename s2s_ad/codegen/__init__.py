@@ -1,0 +1,1 @@
+"""Code generation: derivative IR → readable Python source → loaded function."""

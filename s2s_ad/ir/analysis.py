@@ -1,0 +1,266 @@
+"""Static analyses on the IR.
+
+* :func:`activity` — a value needs an adjoint only if it is *varied* (depends
+  on a differentiated input through differentiable operations) and *useful*
+  (influences the output). Integer counters, shapes, predicates and constants
+  get none. Forward and backward data-flow, to a fixpoint over loops.
+* :func:`shape_classes` — which values provably have the same shape, so the
+  reverse transform can drop ``unbroadcast`` where it cannot change anything.
+* :func:`numeric_vars` — values known to be numbers or arrays (their
+  adjoints accumulate with ``+``; others, which may be containers, with
+  ``add_grads``).
+"""
+
+from __future__ import annotations
+
+from ..rules.registry import call_view, lookup
+from . import nodes as ir
+
+
+def diff_args(eqn: ir.Eqn) -> list[ir.Atom]:
+    """The atoms of ``eqn`` through which a derivative can flow to its outputs."""
+    op = eqn.op
+    if isinstance(op, ir.GetItem):
+        return [eqn.args[0]]
+    if isinstance(op, (ir.Build, ir.Copy)):
+        return list(eqn.args)
+    if isinstance(op, ir.Effect):
+        return []
+    if isinstance(op, ir.SetItem):
+        return [eqn.args[0], eqn.args[-1]]
+    key, args, kwargs = call_view(eqn)
+    rule = lookup(key)
+    if rule is None or (rule.vjp is None and rule.jvp is None and not rule.nondiff):
+        # Unknown: assume it may depend on everything (an error is raised later
+        # if a derivative is actually needed through it).
+        atoms = list(args) + [a for _, a in kwargs]
+        if getattr(op, "user_function", None) is not None:
+            return atoms
+        return atoms
+    if rule.nondiff:
+        return []
+    binding = rule.bind(args, kwargs)
+    if binding is None:
+        return list(args) + [a for _, a in kwargs]
+    out = []
+    for name in rule.wrt:
+        v = binding.get(name)
+        if isinstance(v, tuple):
+            out.extend(v)
+        elif v is not None:
+            out.append(v)
+    return out
+
+
+def _vars(atoms):
+    return {a.id for a in atoms if isinstance(a, ir.Var)}
+
+
+def varied(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
+    V = {v.id for v in wrt}
+
+    def block(b):
+        changed = False
+        for s in b.stmts:
+            changed |= stmt(s)
+        return changed
+
+    def add(var):
+        if var.id in V:
+            return False
+        V.add(var.id)
+        return True
+
+    def stmt(s):
+        changed = False
+        if isinstance(s, ir.Eqn):
+            if _vars(diff_args(s)) & V:
+                for o in s.outs:
+                    changed |= add(o)
+        elif isinstance(s, ir.If):
+            changed |= block(s.then)
+            changed |= block(s.orelse)
+            for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+                if _vars([a, b]) & V:
+                    changed |= add(o)
+        elif isinstance(s, ir.Loop):
+            if s.kind == "for" and _vars([s.iterable]) & V:
+                changed |= add(s.target)
+            while True:
+                inner = False
+                for c, i, n in zip(s.carried, s.init, s.next, strict=True):
+                    if _vars([i, n]) & V:
+                        inner |= add(c)
+                if s.cond_block is not None:
+                    inner |= block(s.cond_block)
+                inner |= block(s.body)
+                changed |= inner
+                if not inner:
+                    break
+            for o, c in zip(s.outs, s.carried, strict=True):
+                if c.id in V:
+                    changed |= add(o)
+        return changed
+
+    block(fn.body)
+    return V
+
+
+def useful(fn: ir.Function) -> set[int]:
+    U = _vars([fn.result])
+
+    def block(b):
+        changed = False
+        for s in reversed(b.stmts):
+            changed |= stmt(s)
+        return changed
+
+    def add_all(ids):
+        new = ids - U
+        U.update(new)
+        return bool(new)
+
+    def stmt(s):
+        changed = False
+        if isinstance(s, ir.Eqn):
+            if _vars(s.outs) & U or (isinstance(s.op, ir.SetItem)):
+                if isinstance(s.op, ir.SetItem) and not (_vars(s.outs) & U):
+                    return False
+                changed |= add_all(_vars(diff_args(s)))
+        elif isinstance(s, ir.If):
+            for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+                if o.id in U:
+                    changed |= add_all(_vars([a, b]))
+            changed |= block(s.then)
+            changed |= block(s.orelse)
+        elif isinstance(s, ir.Loop):
+            while True:
+                inner = False
+                for o, c, n, i in zip(s.outs, s.carried, s.next, s.init, strict=True):
+                    if o.id in U or c.id in U:
+                        inner |= add_all(_vars([n, i]) | {c.id})
+                inner |= block(s.body)
+                if s.cond_block is not None:
+                    inner |= block(s.cond_block)
+                if s.kind == "for" and s.target.id in U:
+                    inner |= add_all(_vars([s.iterable]))
+                changed |= inner
+                if not inner:
+                    break
+        return changed
+
+    block(fn.body)
+    return U
+
+
+def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
+    """Ids of the values that need a derivative."""
+    return varied(fn, wrt) & useful(fn)
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def find(self, x):
+        p = self.parent.setdefault(x, x)
+        if p != x:
+            p = self.parent[x] = self.find(p)
+        return p
+
+    def union(self, a, b):
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _is_python_scalar(atom) -> bool:
+    return (isinstance(atom, (ir.Const, ir.Free))
+            and isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool))
+
+
+class ShapeClasses:
+    """Values that provably share one shape (elementwise ops with operands of
+    one class, or with Python-scalar constants)."""
+
+    def __init__(self, fn: ir.Function):
+        self.uf = _UnionFind()
+        for eqn in ir.walk_eqns(fn.body):
+            self._eqn(eqn)
+
+    def _eqn(self, eqn):
+        if not eqn.outs:
+            return
+        out = eqn.outs[0]
+        if isinstance(eqn.op, ir.Copy):
+            if isinstance(eqn.args[0], ir.Var):
+                self.uf.union(out.id, eqn.args[0].id)
+            return
+        key, args, kwargs = call_view(eqn)
+        rule = lookup(key)
+        if rule is None or not rule.elementwise or rule.signature is None:
+            return
+        binding = rule.bind(args, kwargs)
+        if binding is None:
+            return
+        operands = [binding[n] for n in rule.wrt if n in binding]
+        arrays = [a for a in operands if not _is_python_scalar(a)]
+        if not arrays or not all(isinstance(a, ir.Var) for a in arrays):
+            return
+        roots = {self.uf.find(a.id) for a in arrays}
+        if len(roots) == 1:
+            self.uf.union(out.id, arrays[0].id)
+
+    def same(self, a, b) -> bool:
+        return (isinstance(a, ir.Var) and isinstance(b, ir.Var)
+                and self.uf.find(a.id) == self.uf.find(b.id))
+
+
+def numeric_vars(fn: ir.Function) -> set[int]:
+    """Values that are numbers or arrays for sure: produced by, or used as an
+    operand of, a numeric (non-structural) operation."""
+    out = set()
+    for eqn in ir.walk_eqns(fn.body):
+        op = eqn.op
+        if isinstance(op, (ir.BinOp, ir.UnaryOp)):
+            numeric = True
+        elif isinstance(op, (ir.Call, ir.Method, ir.GetAttr)):
+            rule = lookup(call_view(eqn)[0])
+            numeric = rule is not None and rule.vjp is not None and not rule.structural
+        else:
+            numeric = False
+        if numeric:
+            out |= _vars(eqn.outs) | _vars(diff_args(eqn))
+    return out
+
+
+def use_counts(blocks, extra_atoms=()) -> dict[int, int]:
+    counts: dict[int, int] = {}
+
+    def see(atoms):
+        for a in atoms:
+            if isinstance(a, ir.Var):
+                counts[a.id] = counts.get(a.id, 0) + 1
+
+    def block(b):
+        for s in b.stmts:
+            if isinstance(s, ir.Eqn):
+                see(s.atoms())
+            elif isinstance(s, ir.If):
+                see([s.pred])
+                block(s.then)
+                block(s.orelse)
+                see(s.then_yield)
+                see(s.else_yield)
+            elif isinstance(s, ir.Loop):
+                see(s.init)
+                if s.iterable is not None:
+                    see([s.iterable])
+                if s.cond_block is not None:
+                    block(s.cond_block)
+                    see([s.cond])
+                block(s.body)
+                see(s.next)
+
+    for b in blocks:
+        block(b)
+    see(extra_atoms)
+    return counts

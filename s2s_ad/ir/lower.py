@@ -1,0 +1,310 @@
+"""Lowering: ``gast`` → structured SSA IR.
+
+Every nested expression becomes its own equation with a fresh SSA value (ANF);
+assignments only rebind names in an environment, so reassigning a variable
+creates a new SSA value instead of overwriting one. The same lowering serves
+user functions and derivative-rule templates (whose parameters are bound to
+the atoms of the equation being differentiated), so rules are written as
+ordinary Python and inlined as IR.
+
+    y = np.exp(x) + x * x        t0 = np.exp(x)
+                          ──►    t1 = x * x
+                                 y = t0 + t1
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from collections.abc import Callable
+
+import gast
+
+from ..errors import UnsupportedError
+from . import nodes as ir
+
+BINOPS = {
+    gast.Add: ("+", operator.add), gast.Sub: ("-", operator.sub),
+    gast.Mult: ("*", operator.mul), gast.Div: ("/", operator.truediv),
+    gast.FloorDiv: ("//", operator.floordiv), gast.Mod: ("%", operator.mod),
+    gast.Pow: ("**", operator.pow), gast.MatMult: ("@", operator.matmul),
+    gast.BitAnd: ("&", operator.and_), gast.BitOr: ("|", operator.or_),
+    gast.BitXor: ("^", operator.xor), gast.LShift: ("<<", operator.lshift),
+    gast.RShift: (">>", operator.rshift),
+}
+UNARYOPS = {
+    gast.USub: ("-", operator.neg), gast.UAdd: ("+", operator.pos),
+    gast.Not: ("not", operator.not_), gast.Invert: ("~", operator.invert),
+}
+CMPOPS = {
+    gast.Lt: ("<", operator.lt), gast.LtE: ("<=", operator.le), gast.Gt: (">", operator.gt),
+    gast.GtE: (">=", operator.ge), gast.Eq: ("==", operator.eq), gast.NotEq: ("!=", operator.ne),
+    gast.Is: ("is", operator.is_), gast.IsNot: ("is not", operator.is_not),
+    gast.In: ("in", operator.contains), gast.NotIn: ("not in", "not in"),
+}
+
+_STATIC_TYPES = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+
+
+class Scope:
+    """How a lowering resolves what is not a local variable, and where its
+    statements came from (for error messages and the source map)."""
+
+    def __init__(self, *, lookup: Callable[[str], tuple[bool, object]], origin: str,
+                 filename: str, line_offset: int = 0, lines: list[str] | None = None,
+                 error: Callable | None = None, is_pure: Callable | None = None):
+        self.lookup = lookup
+        self.origin = origin
+        self.filename = filename
+        self.line_offset = line_offset
+        self.lines = lines or []
+        self._error = error
+        self.is_pure = is_pure or (lambda key: False)
+
+    def loc(self, node) -> ir.Loc:
+        n = getattr(node, "lineno", 1)
+        line = self.lines[n - 1].strip() if 0 < n <= len(self.lines) else ""
+        return ir.Loc(self.filename, n + self.line_offset, line)
+
+    def unsupported(self, node, construct, detail=""):
+        if self._error is not None:
+            return self._error(node, construct, detail)
+        loc = self.loc(node)
+        return UnsupportedError(f"{construct} is not supported" + (f": {detail}" if detail else ""),
+                                filename=loc.filename, lineno=loc.lineno, construct=construct)
+
+
+class Lowerer:
+    """Lowers statements into a current block, tracking name → atom."""
+
+    def __init__(self, scope: Scope, env: dict[str, ir.Atom] | None = None,
+                 loc_override: ir.Loc | None = None):
+        self.scope = scope
+        self.env: dict[str, ir.Atom] = dict(env or {})
+        self.block = ir.Block()
+        self.loc_override = loc_override
+        self.result: ir.Atom | None = None
+        self._fresh: set[int] = set()
+        self._node = None
+
+    # ------------------------------------------------------------ emission
+    def emit(self, op: ir.Op, args, kwargs=(), hint=None, nouts=1) -> ir.Var | None:
+        outs = [ir.Var(hint) for _ in range(nouts)]
+        loc = self.loc_override or (self.scope.loc(self._node) if self._node is not None else None)
+        self.block.stmts.append(ir.Eqn(outs, op, list(args), list(kwargs), loc))
+        for v in outs:
+            self._fresh.add(v.id)
+        return outs[0] if outs else None
+
+    # ------------------------------------------------------------ statements
+    def lower_body(self, stmts) -> None:
+        for i, s in enumerate(stmts):
+            if isinstance(s, gast.Return) and i != len(stmts) - 1:
+                raise self.scope.unsupported(stmts[i + 1], "code after return")
+            self.stmt(s)
+
+    def stmt(self, node) -> None:
+        self._node = node
+        self._fresh = set()
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is None:
+            raise self.scope.unsupported(node, type(node).__name__)
+        method(node)
+
+    def stmt_Assign(self, node):
+        targets = node.targets
+        if (len(targets) == 1 and isinstance(targets[0], (gast.Tuple, gast.List))
+                and isinstance(node.value, (gast.Tuple, gast.List))
+                and len(node.value.elts) == len(targets[0].elts)):
+            # a, b = b, a: evaluate every right-hand side before binding.
+            atoms = [self.expr(e, _hint(t)) for e, t in zip(node.value.elts, targets[0].elts,
+                                                             strict=True)]
+            for t, a in zip(targets[0].elts, atoms, strict=True):
+                self.bind(t, a)
+            return
+        hint = _hint(targets[0]) if len(targets) == 1 else None
+        atom = self.expr(node.value, hint)
+        for t in targets:
+            self.bind(t, atom)
+
+    def stmt_AnnAssign(self, node):
+        self.bind(node.target, self.expr(node.value, _hint(node.target)))
+
+    def stmt_AugAssign(self, node):
+        if not isinstance(node.target, gast.Name):
+            raise self.scope.unsupported(node, "augmented assignment to " + type(node.target).__name__)
+        left = self.name(node.target)
+        right = self.expr(node.value)
+        sym, fn = BINOPS[type(node.op)]
+        self.bind(node.target, self.emit(ir.BinOp(sym, fn), [left, right], hint=node.target.id))
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, gast.Constant) and isinstance(node.value.value, str):
+            return  # a docstring or a string used as a comment
+        self.expr(node.value)
+
+    def stmt_Pass(self, node):
+        pass
+
+    def stmt_Return(self, node):
+        self.result = ir.Const(None) if node.value is None else self.expr(node.value, "out")
+
+    def stmt_Assert(self, node):
+        args = [self.expr(node.test)]
+        if node.msg is not None:
+            args.append(self.expr(node.msg))
+        self.emit(ir.Effect("assert"), args, nouts=0)
+
+    def stmt_Raise(self, node):
+        args = [] if node.exc is None else [self.expr(node.exc)]
+        self.emit(ir.Effect("raise"), args, nouts=0)
+
+    def bind(self, target, atom: ir.Atom) -> None:
+        if isinstance(target, gast.Name):
+            name = target.id
+            if isinstance(atom, ir.Var) and atom.id in self._fresh and atom.hint in (None, name):
+                atom.hint = name
+            elif isinstance(atom, (ir.Var, ir.Const)):
+                atom = self.emit(ir.Copy(), [atom], hint=name)
+            self.env[name] = atom
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            for i, elt in enumerate(target.elts):
+                item = self.emit(ir.GetItem(("atom", 1)), [atom, ir.Const(i)], hint=_hint(elt))
+                self.bind(elt, item)
+        else:
+            raise self.scope.unsupported(target, "assignment to " + type(target).__name__)
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, node, hint=None) -> ir.Atom:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.scope.unsupported(node, type(node).__name__)
+        return method(node, hint)
+
+    def expr_Constant(self, node, hint):
+        return ir.Const(node.value)
+
+    def expr_Name(self, node, hint):
+        return self.name(node)
+
+    def name(self, node) -> ir.Atom:
+        atom = self.env.get(node.id)
+        if atom is not None:
+            return atom
+        found, value = self.scope.lookup(node.id)
+        if not found:
+            loc = self.scope.loc(node)
+            raise NameError(f"{loc.filename}:{loc.lineno}: name {node.id!r} is not defined")
+        return ir.Free(node.id, value, self.scope.origin)
+
+    def expr_Attribute(self, node, hint):
+        base = self.expr(node.value)
+        if isinstance(base, ir.Free):
+            try:
+                value = getattr(base.value, node.attr)
+            except AttributeError:
+                pass
+            else:
+                return ir.Free(f"{base.path}.{node.attr}", value, base.origin)
+        return self.emit(ir.GetAttr(node.attr), [base], hint=hint)
+
+    def expr_BinOp(self, node, hint):
+        left, right = self.expr(node.left), self.expr(node.right)
+        sym, fn = BINOPS[type(node.op)]
+        return self.emit(ir.BinOp(sym, fn), [left, right], hint=hint)
+
+    def expr_UnaryOp(self, node, hint):
+        operand = self.expr(node.operand)
+        sym, fn = UNARYOPS[type(node.op)]
+        if isinstance(operand, ir.Const) and sym in "-+" and isinstance(operand.value, (int, float)):
+            return ir.Const(fn(operand.value))
+        return self.emit(ir.UnaryOp(sym, fn), [operand], hint=hint)
+
+    def expr_Compare(self, node, hint):
+        if len(node.ops) != 1:
+            raise self.scope.unsupported(node, "chained comparisons")
+        left, right = self.expr(node.left), self.expr(node.comparators[0])
+        sym, fn = CMPOPS[type(node.ops[0])]
+        return self.emit(ir.Compare(sym, fn), [left, right], hint=hint)
+
+    def expr_Call(self, node, hint):
+        kwargs = [(k.arg, self.expr(k.value)) for k in node.keywords]
+        func = node.func
+        if isinstance(func, gast.Attribute):
+            base = self.expr(func.value)
+            if not isinstance(base, ir.Free):
+                args = [self.expr(a) for a in node.args]
+                op = ir.Method(func.attr, self.scope.is_pure(("method", func.attr)))
+                return self.emit(op, [base, *args], kwargs, hint=hint)
+            callee = self.expr_Attribute(func, None)
+        else:
+            callee = self.expr(func)
+        args = [self.expr(a) for a in node.args]
+        key = callee.value if isinstance(callee, ir.Free) else None
+        return self.emit(ir.Call(self.scope.is_pure(key)), [callee, *args], kwargs, hint=hint)
+
+    def expr_Subscript(self, node, hint):
+        base = self.expr(node.value)
+        args: list[ir.Atom] = [base]
+        index = self._index(node.slice, args)
+        return self.emit(ir.GetItem(index), args, hint=hint)
+
+    def _index(self, node, args):
+        def atom_pos(n):
+            if n is None:
+                return None
+            args.append(self.expr(n))
+            return len(args) - 1
+
+        if isinstance(node, gast.Slice):
+            return ("slice", atom_pos(node.lower), atom_pos(node.upper), atom_pos(node.step))
+        if isinstance(node, gast.Tuple):
+            return ("tuple", [self._index(e, args) for e in node.elts])
+        return ("atom", atom_pos(node))
+
+    def expr_Tuple(self, node, hint):
+        return self.emit(ir.Build("tuple"), [self.expr(e) for e in node.elts], hint=hint)
+
+    def expr_List(self, node, hint):
+        return self.emit(ir.Build("list"), [self.expr(e) for e in node.elts], hint=hint)
+
+    def expr_Dict(self, node, hint):
+        args = []
+        for k, v in zip(node.keys, node.values, strict=True):
+            args += [self.expr(k), self.expr(v)]
+        return self.emit(ir.Build("dict"), args, hint=hint)
+
+
+def _hint(target):
+    return target.id if isinstance(target, gast.Name) else None
+
+
+def reserved_names(node) -> frozenset:
+    """Every identifier a function's code mentions: generated names avoid them."""
+    names = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name):
+            names.add(n.id)
+        elif isinstance(n, gast.FunctionDef):
+            names.add(n.name)
+        elif isinstance(n, gast.arguments):
+            for a in n.args + n.posonlyargs + n.kwonlyargs:
+                names.add(a.id)
+    return frozenset(names)
+
+
+def lower_function(pf, is_pure: Callable) -> ir.Function:
+    """Lower a parsed, fenced user function to the IR."""
+    scope = Scope(lookup=pf.lookup_free, origin="user", filename=pf.filename,
+                  line_offset=pf.line_offset, lines=pf.lines, error=pf.unsupported,
+                  is_pure=is_pure)
+    node = pf.node
+    params = [ir.Var(a.id) for a in node.args.args]
+    lowerer = Lowerer(scope, {p.hint: p for p in params})
+    lowerer.lower_body(node.body)
+    result = lowerer.result if lowerer.result is not None else ir.Const(None)
+    return ir.Function(name=node.name, params=params, param_names=[p.hint for p in params],
+                       body=lowerer.block, result=result, filename=pf.filename,
+                       firstlineno=pf.line_offset + 1,
+                       defaults=tuple(pf.fn.__defaults__ or ()),
+                       reserved=reserved_names(node) | frozenset(pf.closure))

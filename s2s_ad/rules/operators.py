@@ -1,0 +1,85 @@
+"""Rules for Python's operators (``+ - * / ** @ %``, unary ``-``/``+``) and
+the matching NumPy ufuncs, which behave the same on arrays."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..runtime import unbroadcast
+from .registry import defvjp
+
+
+@defvjp(operator.add, np.add, elementwise=True)
+def add(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(g, y)
+
+
+@defvjp(operator.sub, np.subtract, elementwise=True)
+def sub(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g, y)
+
+
+@defvjp(operator.mul, np.multiply, elementwise=True)
+def mul(g, ans, x, y):
+    return unbroadcast(g * y, x), unbroadcast(g * x, y)
+
+
+@defvjp(operator.truediv, np.divide, np.true_divide, elementwise=True)
+def truediv(g, ans, x, y):
+    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
+
+
+@defvjp(operator.pow, np.power, elementwise=True)
+def pow(g, ans, x, y):
+    return (unbroadcast(g * y * x ** (y - 1), x),
+            unbroadcast(g * ans * np.log(np.where(x == 0, 1.0, x)), y))
+
+
+@defvjp(operator.mod, np.mod, np.remainder, elementwise=True)
+def mod(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g * np.floor_divide(x, y), y)
+
+
+@defvjp(operator.neg, np.negative, elementwise=True)
+def neg(g, ans, x):
+    return -g
+
+
+@defvjp(operator.pos, np.positive, elementwise=True)
+def pos(g, ans, x):
+    return g
+
+
+@defvjp(operator.matmul, np.matmul)
+def matmul(g, ans, x, y):
+    return matmul_vjp_x(g, x, y), matmul_vjp_y(g, x, y)
+
+
+def _as_matrices(g, x, y):
+    """Promote 1-D operands of ``x @ y`` (and the cotangent) to matrices."""
+    x_nd, y_nd = np.ndim(x), np.ndim(y)
+    g2 = np.expand_dims(g, -1) if y_nd == 1 else np.asarray(g)
+    g2 = np.expand_dims(g2, -2) if x_nd == 1 else g2
+    x2 = np.expand_dims(x, 0) if x_nd == 1 else np.asarray(x)
+    y2 = np.expand_dims(y, -1) if y_nd == 1 else np.asarray(y)
+    return g2, x2, y2
+
+
+def matmul_vjp_x(g, x, y):
+    """Cotangent of ``x`` in ``x @ y``, for every combination of 1-D and n-D."""
+    g2, _, y2 = _as_matrices(g, x, y)
+    gx = g2 @ np.swapaxes(y2, -1, -2)
+    if np.ndim(x) == 1:
+        gx = gx[..., 0, :]
+    return unbroadcast(gx, x)
+
+
+def matmul_vjp_y(g, x, y):
+    """Cotangent of ``y`` in ``x @ y``, for every combination of 1-D and n-D."""
+    g2, x2, _ = _as_matrices(g, x, y)
+    gy = np.swapaxes(x2, -1, -2) @ g2
+    if np.ndim(y) == 1:
+        gy = gy[..., 0]
+    return unbroadcast(gy, y)

@@ -1,0 +1,188 @@
+"""The rule registry: one entry per primitive, holding its VJP and JVP
+*templates*.
+
+A template is an ordinary Python function written in differentiable
+operations (as in autograd's ``numpy_vjps.py``). The AD transforms do not call
+it: they inline its body as source, with its parameters bound to the values
+of the equation being differentiated, so generated code reads
+``bx = by * (1 - y ** 2)`` rather than ``bx = rule_17(by, y)``.
+
+VJP template::
+
+    @defvjp(np.tanh)
+    def tanh(g, ans, x):              # g: cotangent of ans; ans: the output
+        return g * (1 - ans ** 2)     # one cotangent per differentiable param
+
+    @defvjp(np.multiply)              # several differentiable params: a tuple,
+    def multiply(g, ans, x, y):       # one element per param, in order
+        return unbroadcast(g * y, x), unbroadcast(g * x, y)
+
+JVP template: first one tangent per differentiable param (named ``d`` + the
+param), then ``ans`` and the primal params; it returns one tangent
+*contribution* per differentiable param, and the contributions of the active
+params are summed::
+
+    @defjvp(np.multiply)
+    def multiply(dx, dy, ans, x, y):
+        return dx * y, x * dy
+
+The differentiable params are those without a default value, unless
+``wrt=`` names them. Statements before the ``return`` are shared by all
+parameters; only what a needed element uses survives dead-code elimination.
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+from ..ir import nodes as ir
+
+
+@dataclass(eq=False)
+class Rule:
+    key: Any
+    name: str
+    signature: inspect.Signature | None = None   # of the primal
+    wrt: tuple[str, ...] = ()
+    vjp: Any = None
+    jvp: Any = None
+    nondiff: bool = False
+    elementwise: bool = False
+    structural: bool = False   # moves values around (tuple, getitem, copy): no numeric type
+    _asts: dict = field(default_factory=dict)
+
+    def template_ast(self, which: str) -> gast.FunctionDef:
+        node = self._asts.get(which)
+        if node is None:
+            fn = self.vjp if which == "vjp" else self.jvp
+            src = textwrap.dedent(inspect.getsource(fn))
+            node = gast.parse(src).body[0]
+            node.decorator_list = []
+            self._asts[which] = node
+        return node
+
+    def bind(self, args, kwargs) -> dict[str, Any] | None:
+        """Map the primal's parameter names to the call's atoms (defaults as
+        constants), or ``None`` if the call does not fit the signature."""
+        if self.signature is None:
+            return None
+        try:
+            ba = self.signature.bind(*args, **dict(kwargs))
+        except TypeError:
+            return None
+        out = {}
+        for name, param in self.signature.parameters.items():
+            if name in ba.arguments:
+                out[name] = ba.arguments[name]
+                if param.kind is inspect.Parameter.VAR_POSITIONAL:
+                    out[name] = tuple(out[name])
+            elif param.default is not inspect.Parameter.empty:
+                out[name] = ir.Const(param.default)
+        return out
+
+
+REGISTRY: dict[Any, Rule] = {}
+
+
+def _key_name(key) -> str:
+    if isinstance(key, tuple):
+        return {"method": "x.{}()", "attr": "x.{}"}.get(key[0], "{}").format(key[-1])
+    mod = getattr(key, "__module__", None) or ""
+    name = getattr(key, "__name__", repr(key))
+    if isinstance(key, type(np_ufunc_probe())):  # numpy ufuncs have no __module__
+        mod = "numpy"
+    mod = {"_operator": "operator", "builtins": "", "numpy._core.multiarray": "numpy",
+           "numpy._core.fromnumeric": "numpy", "numpy._core.numeric": "numpy"}.get(mod, mod)
+    return f"{mod}.{name}" if mod else name
+
+
+def np_ufunc_probe():
+    import numpy
+    return numpy.add
+
+
+def _entry(key) -> Rule:
+    rule = REGISTRY.get(key)
+    if rule is None:
+        rule = REGISTRY[key] = Rule(key=key, name=_key_name(key))
+    return rule
+
+
+def _primal_signature(template, skip: int) -> inspect.Signature:
+    params = list(inspect.signature(template).parameters.values())[skip:]
+    return inspect.Signature(params)
+
+
+def defvjp(*keys, wrt: tuple[str, ...] | None = None, elementwise: bool = False,
+           structural: bool = False):
+    """Register a VJP template for one or more primitives (aliases share it)."""
+    def register(template):
+        sig = _primal_signature(template, 2)
+        names = wrt or tuple(n for n, p in sig.parameters.items()
+                             if p.default is inspect.Parameter.empty
+                             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY))
+        for key in keys:
+            rule = _entry(key)
+            rule.vjp, rule.signature, rule.wrt = template, sig, tuple(names)
+            rule.elementwise = rule.elementwise or elementwise
+            rule.structural = structural
+        return template
+    return register
+
+
+def defjvp(*keys):
+    """Register a JVP template (see the module docstring for its signature)."""
+    def register(template):
+        for key in keys:
+            rule = _entry(key)
+            if rule.signature is None:
+                n = len([p for p in inspect.signature(template).parameters if p.startswith("d")])
+                rule.signature = _primal_signature(template, n + 1)
+                rule.wrt = tuple(list(rule.signature.parameters)[:n])
+            rule.jvp = template
+        return template
+    return register
+
+
+def nondiff(*keys):
+    """Mark functions whose outputs carry no derivative (integer-valued,
+    piecewise constant, shapes and predicates): their results are inactive."""
+    for key in keys:
+        _entry(key).nondiff = True
+
+
+def lookup(key) -> Rule | None:
+    try:
+        return REGISTRY.get(key)
+    except TypeError:  # unhashable callee
+        return None
+
+
+def is_pure(key) -> bool:
+    """Known primitives have no side effects; unknown calls might."""
+    rule = lookup(key)
+    return rule is not None
+
+
+def call_view(eqn: ir.Eqn):
+    """``(rule key, positional atoms, keyword atoms)`` of an equation, the
+    way its rule's primal signature sees it."""
+    op = eqn.op
+    if isinstance(op, ir.Call):
+        return op.callee_value(eqn), eqn.args[1:], eqn.kwargs
+    if isinstance(op, ir.Method):
+        return op.key, eqn.args, eqn.kwargs
+    return eqn.rule_key, eqn.args, eqn.kwargs
+
+
+# Comparisons, identity and logic are piecewise constant.
+nondiff(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+        operator.is_, operator.is_not, operator.contains, "not in", operator.not_,
+        operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift,
+        operator.rshift, operator.floordiv, ("effect", "assert"), ("effect", "raise"))

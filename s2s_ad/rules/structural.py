@@ -1,0 +1,67 @@
+"""Rules for operations that move values around rather than compute:
+indexing, copies, container displays, attribute reads, the runtime helpers
+generated code calls, and the builtins that are inactive by nature."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .. import runtime
+from ..runtime import add_grads, getitem_vjp, unbroadcast
+from .registry import defvjp, nondiff
+
+
+@defvjp(("getitem",), wrt=("x",), structural=True)
+def getitem(g, ans, x, index):
+    return getitem_vjp(g, x, index)
+
+
+@defvjp(("copy",), structural=True)
+def copy(g, ans, x):
+    return g
+
+
+@defvjp(("attr", "T"))
+def attr_T(g, ans, x):
+    return np.transpose(g)
+
+
+@defvjp(("attr", "real"), elementwise=True)
+def attr_real(g, ans, x):
+    return g
+
+
+@defvjp(runtime.unbroadcast, wrt=("g",))
+def unbroadcast_rule(gg, ans, g, target):
+    return np.broadcast_to(gg, np.shape(g))
+
+
+@defvjp(runtime.add_grads, structural=True)
+def add_grads_rule(gg, ans, a, b):
+    return gg, gg
+
+
+@defvjp(runtime.getitem_vjp, wrt=("g",))
+def getitem_vjp_rule(gg, ans, g, x, index):
+    return gg[index]
+
+
+@defvjp(builtins.float, elementwise=True)
+def float_rule(g, ans, x):
+    return g
+
+
+@defvjp(builtins.abs, elementwise=True)
+def abs_rule(g, ans, x):
+    return g * np.sign(x)
+
+
+nondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
+        ("method", "astype_int"), runtime.zeros_like, runtime.require_scalar,
+        builtins.int, builtins.round, builtins.len, builtins.range, builtins.bool,
+        builtins.isinstance, builtins.print, builtins.str, builtins.type, builtins.repr,
+        builtins.enumerate, builtins.zip, builtins.id, builtins.hash)
+
+_ = (add_grads, unbroadcast)  # re-exported names used by templates

@@ -1,0 +1,112 @@
+"""The small helpers that generated code calls.
+
+Each is a primitive with its own derivative rules (see ``rules/structural.py``)
+so that generated code can itself be differentiated again.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def unbroadcast(g, target):
+    """Sum a cotangent ``g`` back to ``target``'s shape, undoing NumPy
+    broadcasting (leading axes added, axes of length 1 stretched)."""
+    shape = np.shape(target)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    if not isinstance(target, np.ndarray) and g.ndim == 0:
+        return g[()]
+    return g
+
+
+def zeros_like(x):
+    """A zero cotangent with the structure of ``x``: floats for numbers,
+    float arrays for arrays, and the same container shape for tuples, lists
+    and dicts."""
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if isinstance(x, (np.generic, numbers.Number)):
+        if isinstance(x, np.floating):
+            return type(x)(0)
+        return 0.0
+    if isinstance(x, tuple):
+        return tuple(zeros_like(v) for v in x)
+    if isinstance(x, list):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if x is None:
+        return None
+    raise TypeError(f"cannot make a zero cotangent for a value of type {type(x).__name__}")
+
+
+def add_grads(a, b):
+    """``a + b`` for cotangents that may be containers (tuples, lists, dicts
+    add elementwise, not by concatenation); ``None`` is a zero."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(add_grads(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return {k: add_grads(a[k], b[k]) for k in a}
+    return a + b
+
+
+def getitem_vjp(g, x, index):
+    """The cotangent of ``x`` for ``x[index]``: zeros with ``g`` placed (and,
+    for repeated integer indices, summed) at ``index``."""
+    if isinstance(x, (tuple, list)):
+        out = [zeros_like(v) for v in x]
+        out[index] = add_grads(out[index], g)
+        return type(x)(out)
+    if isinstance(x, dict):
+        out = {k: zeros_like(v) for k, v in x.items()}
+        out[index] = g
+        return out
+    out = np.zeros(np.shape(x), np.result_type(g, float) if not _is_float_array(x)
+                   else x.dtype)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_float_array(x):
+    return isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)
+
+
+def _is_basic_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis
+               for p in parts)
+
+
+def require_scalar(y, name):
+    """``grad`` differentiates scalar functions only; say what to use instead."""
+    if np.ndim(y) != 0 or isinstance(y, (tuple, list, dict)):
+        raise TypeError(
+            f"grad requires {name}() to return a scalar (a float or a 0-d array), but it "
+            f"returned {_describe(y)}; use s2s_ad.vjp or s2s_ad.jacobian for non-scalar "
+            "outputs")
+    if isinstance(y, np.ndarray) and not np.issubdtype(y.dtype, np.inexact) \
+            and not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"grad requires a real scalar output, got dtype {y.dtype}")
+
+
+def _describe(y):
+    if isinstance(y, np.ndarray):
+        return f"an array of shape {y.shape}"
+    return f"a {type(y).__name__}"
