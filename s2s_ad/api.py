@@ -136,6 +136,14 @@ class Transformed:
         self._wrt_checks = [(i, params[i]) for i in wrt]
 
     @property
+    def function(self):
+        """The generated Python function itself: ``inspect.getsource`` on it,
+        tracebacks and ``pdb`` show the generated code. (``inspect.getsource(df)``
+        follows ``__wrapped__`` to the original, as for any ``functools.wraps``
+        wrapper.)"""
+        return self._generated
+
+    @property
     def source(self) -> str:
         """The generated Python source of this derivative."""
         return self._gen.display

@@ -1,27 +1,39 @@
 """Reverse mode: IR → adjoint IR (the VJP).
 
-The result is a forward sweep (the primal statements, unchanged: SSA values
-are never overwritten, so nothing needs saving in straight-line code) and a
-backward sweep that visits the primal statements in reverse and, for each
-active one, inlines its rule's VJP template and accumulates the cotangents
-of its inputs.
+The result is a forward sweep and a backward sweep. The backward sweep visits
+the primal statements in reverse and, for each active one, inlines its rule's
+VJP template and accumulates the cotangents of its inputs.
 
-Adjoints are *symbolic zeros* until a contribution arrives: the first
-contribution simply becomes the adjoint (no ``zeros_like``, no ``+ 0``);
-later ones are added. Zeros are materialised only for a requested gradient
-that received nothing.
+* **Straight-line code** needs no saving: SSA values are never overwritten.
+* **Symbolic zeros**: an adjoint is absent until a contribution arrives; the
+  first contribution simply *becomes* the adjoint (no ``zeros_like``, no
+  ``+ 0``). Zeros are materialised only where paths merge and one did not
+  contribute (a branch, a loop entry) or for a requested gradient that
+  received nothing.
+* **Branches**: the adjoint of an ``if`` is an ``if`` on the same predicate;
+  adjoints changed in either branch become the phis of the backward ``if``.
+* **Loops**: the adjoint of a loop is a loop over the same iterations in
+  reverse. What the backward body reads from an iteration (and only that) is
+  appended, in the forward loop, to a list the loop owns (``res_y``), and read
+  back by index, so a pullback can run more than once. Per-iteration values
+  defined in one branch only are padded with ``None`` on the other paths so
+  every iteration appends exactly once. Trip counts are recorded only for
+  loops that can leave early (``break``, ``while``); ``for`` loops over a
+  range use its length.
 
-    y = np.exp(x) + x * x            by = 1.0
-                                     bx = by * x
-                          ──►        bx = bx + by * x
-                                     bx = bx + by * t0
+    y = x                               bx = zeros_like(x)
+    for i in range(n):         ──►      for i_1 in reversed(range(len(t0))):
+        y = y * x                           y = res_y[i_1]
+                                            bx = bx + by * y
+                                            by = by * x
 """
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import runtime
 from ..errors import NonDifferentiableError, UnsupportedError
@@ -44,7 +56,7 @@ class Adjoint:
 
 
 def helper(fn) -> ir.Free:
-    """A runtime helper referenced from generated code."""
+    """A runtime helper (or builtin) referenced from generated code."""
     return ir.Free(fn.__name__, fn, "rule")
 
 
@@ -60,6 +72,56 @@ def describe_callee(eqn: ir.Eqn) -> str:
     return getattr(op, "symbol", type(op).__name__)
 
 
+@dataclass(eq=False)
+class _LoopContext:
+    """Bookkeeping while the backward body of one loop is built."""
+
+    loop: ir.Loop
+    defined: set[int]                     # ids defined by one iteration of the forward body
+    index: ir.Var                         # the backward loop's iteration number
+    restore: dict[int, ir.Var] = field(default_factory=dict)
+    saved: list[ir.Var] = field(default_factory=list)   # primal values to save per iteration
+    prelude: list = field(default_factory=list)         # restoring statements
+
+
+@dataclass(eq=False)
+class _LoopPlan:
+    """How the forward loop must be augmented for its backward loop."""
+
+    stacks: dict[int, ir.Var]             # primal var id -> its list
+    saved: list[ir.Var]
+    counter: tuple[ir.Var, ir.Var, ir.Var] | None  # (carried, next, out) trip counter
+
+
+def _defined_in(block: ir.Block, into_loops: bool) -> set[int]:
+    out = set()
+    for s in block.stmts:
+        if isinstance(s, ir.Eqn):
+            out.update(v.id for v in s.outs)
+        elif isinstance(s, ir.If):
+            out.update(v.id for v in s.outs)
+            out |= _defined_in(s.then, into_loops) | _defined_in(s.orelse, into_loops)
+        elif isinstance(s, ir.Loop):
+            out.update(v.id for v in s.outs)
+            if into_loops:
+                out.update(v.id for v in s.carried)
+                if s.target is not None:
+                    out.add(s.target.id)
+                out |= _defined_in(s.body, True)
+                if s.cond_block is not None:
+                    out |= _defined_in(s.cond_block, True)
+    return out
+
+
+def _loop_iteration_defs(loop: ir.Loop) -> set[int]:
+    ids = {c.id for c in loop.carried} | _defined_in(loop.body, False)
+    if loop.target is not None:
+        ids.add(loop.target.id)
+    if loop.cond_block is not None:
+        ids |= _defined_in(loop.cond_block, False)
+    return ids
+
+
 class _Reverse:
     def __init__(self, fn: ir.Function, wrt: list[int]):
         self.fn = fn
@@ -73,16 +135,23 @@ class _Reverse:
         self._groups = itertools.count()
         self.group = None
         self.fresh: set[int] = set()
+        self.loops: list[_LoopContext] = []
+        self.plans: dict[int, _LoopPlan] = {}
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.id in self.active
 
     # ------------------------------------------------------------ emission
-    def emit(self, op, args, kwargs=(), adjoint_of=None, loc=None) -> ir.Var:
-        out = ir.Var(adjoint_of=adjoint_of)
+    def emit(self, op, args, kwargs=(), adjoint_of=None, loc=None, hint=None) -> ir.Var:
+        out = ir.Var(hint, adjoint_of=adjoint_of)
         self.fresh.add(out.id)
         self.out.append(ir.Eqn([out], op, list(args), list(kwargs), loc, self.group))
         return out
+
+    def zeros(self, var: ir.Var, loc=None) -> ir.Var:
+        """A materialised zero adjoint for ``var``."""
+        return self.emit(ir.Call(True), [helper(runtime.zeros_like), self.primal(var)],
+                         adjoint_of=var, loc=loc)
 
     def accumulate(self, var, contrib: ir.Atom, loc) -> None:
         if not self.is_active(var):
@@ -99,6 +168,33 @@ class _Reverse:
             op, args = ir.Call(True), [helper(runtime.add_grads), prev, contrib]
         self.adj[var.id] = self.emit(op, args, adjoint_of=var, loc=loc)
 
+    def primal(self, a):
+        """The atom that holds primal value ``a`` where backward code runs:
+        inside a backward loop, values of the forward iteration are restored
+        from the list they were saved in (or, for the loop index, recomputed)."""
+        if not isinstance(a, ir.Var):
+            return a
+        for ctx in reversed(self.loops):
+            if a.id not in ctx.defined:
+                continue
+            r = ctx.restore.get(a.id)
+            if r is None:
+                r = ctx.restore[a.id] = ir.Var(a.hint)
+                r.adjoint_of, r.tangent_of = a.adjoint_of, a.tangent_of
+                loop = ctx.loop
+                if a is loop.target:
+                    # the index is recomputed from the iterable, not saved
+                    saved_self, saved_out = self.out, []
+                    self.out = saved_out
+                    it = self.primal(loop.iterable)
+                    self.out = saved_self
+                    ctx.prelude.extend(saved_out)
+                    ctx.prelude.append(ir.Eqn([r], ir.GetItem(("atom", 1)), [it, ctx.index]))
+                else:
+                    ctx.saved.append(a)
+            return r
+        return a
+
     # ------------------------------------------------------------ sweep
     def run(self) -> Adjoint:
         fn = self.fn
@@ -107,25 +203,29 @@ class _Reverse:
             seed = ir.Var(adjoint_of=fn.result)
             self.adj[fn.result.id] = seed
         self.block(fn.body)
+        self.group = None
         grads = []
         for i in self.wrt:
             p = fn.params[i]
             g = self.adj.get(p.id)
             if g is None:
-                self.group = None
-                g = self.emit(ir.Call(True), [helper(runtime.zeros_like), p], adjoint_of=p)
+                g = self.zeros(p)
             grads.append(g)
         backward = ir.Block(self.out)
         _eliminate_dead(backward, grads)
-        return Adjoint(fn, list(self.wrt), fn.body, backward, seed, grads)
+        forward = self.augment(fn.body)
+        return Adjoint(fn, list(self.wrt), forward, backward, seed, grads)
 
     def block(self, block: ir.Block) -> None:
         for s in reversed(block.stmts):
             if isinstance(s, ir.Eqn):
                 self.eqn(s)
+            elif isinstance(s, ir.If):
+                self.branch(s)
+            elif isinstance(s, ir.Loop):
+                self.loop(s)
             else:
-                raise UnsupportedError(f"{type(s).__name__} in reverse mode",
-                                       construct=type(s).__name__)
+                raise TypeError(s)
 
     def eqn(self, eqn: ir.Eqn) -> None:
         if not eqn.outs or not self.is_active(eqn.outs[0]):
@@ -152,7 +252,7 @@ class _Reverse:
             return
         for key, a in pairs:
             if self.is_active(a):
-                part = self.emit(ir.GetItem(("atom", 1)), [g, key], loc=eqn.loc)
+                part = self.emit(ir.GetItem(("atom", 1)), [g, self.primal(key)], loc=eqn.loc)
                 self.accumulate(a, part, eqn.loc)
 
     def rule(self, eqn, g):
@@ -177,9 +277,11 @@ class _Reverse:
         if not want:
             return
         params = list(rule.vjp.__code__.co_varnames[:2])
-        env = {params[0]: g, params[1]: eqn.outs[0], **binding}
-        stmts, atoms = templates.inline(rule, "vjp", env, want, eqn.loc, self.shapes.same,
-                                        eqn.outs[0])
+        env = {name: (tuple(self.primal(x) for x in v) if isinstance(v, tuple)
+                      else self.primal(v)) for name, v in binding.items()}
+        ans = self.primal(eqn.outs[0])
+        env.update({params[0]: g, params[1]: ans})
+        stmts, atoms = templates.inline(rule, "vjp", env, want, eqn.loc, self._same_shape, ans)
         for s in stmts:
             s.group = self.group
             self.fresh.update(v.id for v in s.outs)
@@ -188,20 +290,27 @@ class _Reverse:
             for a in _flat(binding[rule.wrt[i]]):
                 self.accumulate(a, atom, eqn.loc)
 
+    def _same_shape(self, a, b):
+        return self.shapes.same(self._unrestored(a), self._unrestored(b))
+
+    def _unrestored(self, a):
+        for ctx in self.loops:
+            for vid, r in ctx.restore.items():
+                if r is a:
+                    return _VarId(vid)
+        return a
+
     def index_value(self, eqn) -> ir.Atom:
         """The subscript of a GetItem as a value (``(i, slice(1, j))``)."""
         index = eqn.op.index
-        if index[0] == "atom":
-            return eqn.args[index[1]]
-        from ..ir.syntax import index_ast  # noqa: F401  (same tree shape)
 
         def build(spec):
             if spec[0] == "atom":
-                return eqn.args[spec[1]]
+                return self.primal(eqn.args[spec[1]])
             if spec[0] == "slice":
-                parts = [ir.Const(None) if p is None else eqn.args[p] for p in spec[1:]]
-                return self.emit(ir.Call(True), [ir.Free("slice", slice, "rule"), *parts],
-                                 loc=eqn.loc)
+                parts = [ir.Const(None) if p is None else self.primal(eqn.args[p])
+                         for p in spec[1:]]
+                return self.emit(ir.Call(True), [helper(builtins.slice), *parts], loc=eqn.loc)
             return self.emit(ir.Build("tuple"), [build(s) for s in spec[1]], loc=eqn.loc)
 
         return build(index)
@@ -217,6 +326,296 @@ class _Reverse:
             filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
             source_line=loc and loc.line)
 
+    # ------------------------------------------------------------ branches
+    def branch(self, s: ir.If) -> None:
+        pairs = [(o, a, b) for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True)
+                 if self.adj.get(o.id) is not None]
+        inside = _defined_in(s.then, True) | _defined_in(s.orelse, True)
+        before = dict(self.adj)
+        results = []
+        for region, side in ((s.then, 1), (s.orelse, 2)):
+            self.adj = dict(before)
+            saved_out, self.out = self.out, []
+            self.group = None
+            for o, *ys in pairs:
+                self.accumulate(ys[side - 1], before[o.id], s.loc)
+            self.block(region)
+            results.append((self.out, self.adj))
+            self.out = saved_out
+        (then_out, then_adj), (else_out, else_adj) = results
+        changed = []
+        for adj in (then_adj, else_adj):
+            for vid, a in adj.items():
+                if vid not in inside and a is not before.get(vid) and vid not in changed:
+                    changed.append(vid)
+        self.adj = dict(before)
+        outs, ty, ey = [], [], []
+        var_of = self._vars_by_id(s)
+        for vid in changed:
+            v = var_of.get(vid)
+            if v is None:
+                continue
+            merged = []
+            for body, adj in ((then_out, then_adj), (else_out, else_adj)):
+                a = adj.get(vid)
+                if a is None:
+                    saved_out, self.out = self.out, body
+                    self.group = None
+                    a = self.zeros(v, s.loc)
+                    self.out = saved_out
+                merged.append(a)
+            phi = ir.Var(adjoint_of=v)
+            outs.append(phi)
+            ty.append(merged[0])
+            ey.append(merged[1])
+            self.adj[vid] = phi
+        if not (then_out or else_out or outs):
+            return
+        self.out.append(ir.If(self.primal(s.pred), ir.Block(then_out), ir.Block(else_out),
+                              outs, ty, ey, s.loc))
+
+    def _vars_by_id(self, stmt) -> dict[int, ir.Var]:
+        """Primal vars (the keys of adjoints) by id: params and every def."""
+        if not hasattr(self, "_var_index"):
+            index = {p.id: p for p in self.fn.params}
+
+            def walk(b):
+                for s in b.stmts:
+                    if isinstance(s, ir.Eqn):
+                        index.update((v.id, v) for v in s.outs)
+                    elif isinstance(s, ir.If):
+                        index.update((v.id, v) for v in s.outs)
+                        walk(s.then)
+                        walk(s.orelse)
+                    elif isinstance(s, ir.Loop):
+                        index.update((v.id, v) for v in s.outs + s.carried)
+                        if s.target is not None:
+                            index[s.target.id] = s.target
+                        walk(s.body)
+                        if s.cond_block is not None:
+                            walk(s.cond_block)
+            walk(self.fn.body)
+            self._var_index = index
+        return self._var_index
+
+    # ------------------------------------------------------------ loops
+    def loop(self, L: ir.Loop) -> None:
+        active_carried = [(c, n, o, i) for c, n, o, i in
+                          zip(L.carried, L.next, L.outs, L.init, strict=True)
+                          if self.is_active(c) or self.is_active(o)]
+        if not active_carried and not self._body_has_active(L):
+            return
+        var_of = self._vars_by_id(L)
+        iteration = _loop_iteration_defs(L)
+        inside = iteration | _defined_in(L.body, True)
+        outer = [var_of[vid] for vid in self._outer_uses(L, inside)]
+        # --- backward loop entry: adjoints carried by the backward loop
+        self.group = None
+        loop_vars = [c for c, *_ in active_carried] + outer
+        init = []
+        for c, n, o, i in active_carried:
+            a = self.adj.get(o.id)
+            init.append(a if a is not None else self.zeros(o, L.loc))
+        for v in outer:
+            a = self.adj.get(v.id)
+            init.append(a if a is not None else self.zeros(v, L.loc))
+        carried_in = [ir.Var(adjoint_of=v) for v in loop_vars]
+        index = ir.Var("i" if L.target is None else None)
+        if L.target is not None:
+            index.hint = L.target.hint
+        ctx = _LoopContext(L, iteration, index)
+        # --- backward body
+        before = self.adj
+        self.adj = dict(before)
+        for v, cin in zip(outer, carried_in[len(active_carried):], strict=True):
+            self.adj[v.id] = cin
+        for (c, n, o, i), cin in zip(active_carried, carried_in, strict=True):
+            self.adj.pop(c.id, None)
+        saved_out, self.out = self.out, []
+        self.loops.append(ctx)
+        self.group = None
+        for (c, n, o, i), cin in zip(active_carried, carried_in, strict=True):
+            self.accumulate(n, cin, L.loc)
+        self.block(L.body)
+        self.group = None
+        nxt = []
+        for (c, n, o, i), cin in zip(active_carried, carried_in, strict=True):
+            a = self.adj.get(c.id)
+            if a is None:
+                a = self.emit(ir.Call(True), [helper(runtime.zeros_like), cin], adjoint_of=c,
+                              loc=L.loc)
+            nxt.append(a)
+        for v in outer:
+            nxt.append(self.adj[v.id])
+        self.loops.pop()
+        body_stmts = ctx.prelude + self._restores(ctx) + self.out
+        self.out = saved_out
+        self.adj = before
+        # --- the trip count and the reversed iteration
+        plan = _LoopPlan(stacks={v.id: ir.Var(stack_of=v) for v in ctx.saved},
+                         saved=list(ctx.saved), counter=None)
+        self.group = next(self._groups)
+        if L.kind == "for" and not L.exit_flags:
+            trip = self.emit(ir.Call(True), [helper(builtins.len), self.primal(L.iterable)],
+                             loc=L.loc)
+        else:
+            count = (ir.Var("trips"), ir.Var("trips"), ir.Var("trips"))
+            plan.counter = count
+            trip = self.primal(count[2])
+        rng = self.emit(ir.Call(True), [helper(builtins.range), trip], loc=L.loc)
+        rev = self.emit(ir.Call(True), [helper(builtins.reversed), rng], loc=L.loc)
+        self.plans[id(L)] = plan
+        # restores read the stacks built in the forward loop
+        for stmt in body_stmts:
+            if isinstance(stmt, ir.Eqn) and isinstance(stmt.op, _Restore):
+                stmt.args[0] = self.primal(plan.stacks[stmt.op.primal.id])
+                stmt.op = ir.GetItem(("atom", 1))
+        outs = [ir.Var(adjoint_of=v) for v in loop_vars]
+        self.out.append(ir.Loop("for", carried_in, init, ir.Block(body_stmts), nxt, outs,
+                                iterable=rev, target=index, loc=L.loc))
+        for (c, n, o, i), out in zip(active_carried, outs[:len(active_carried)], strict=True):
+            self.accumulate(i, out, L.loc)
+        for v, out in zip(outer, outs[len(active_carried):], strict=True):
+            self.adj[v.id] = out
+
+    def _restores(self, ctx: _LoopContext) -> list:
+        out = []
+        for v in ctx.saved:
+            r = ctx.restore[v.id]
+            # the stack itself is bound once the plan exists (see loop())
+            out.append(ir.Eqn([r], _Restore(v), [None, ctx.index]))
+        return out
+
+    def _body_has_active(self, L) -> bool:
+        return any(o.id in self.active for e in ir.walk_eqns(L.body) for o in e.outs)
+
+    def _outer_uses(self, L: ir.Loop, inside: set[int]) -> list[int]:
+        """Active values defined outside the loop that its body (or its
+        nested regions) may send adjoint contributions to."""
+        found: list[int] = []
+
+        def see(atoms):
+            for a in atoms:
+                if isinstance(a, ir.Var) and a.id not in inside and self.is_active(a) \
+                        and a.id not in found:
+                    found.append(a.id)
+
+        def walk(b):
+            for s in b.stmts:
+                if isinstance(s, ir.Eqn):
+                    if s.outs and self.is_active(s.outs[0]):
+                        see(analysis.diff_args(s))
+                elif isinstance(s, ir.If):
+                    see(s.then_yield + s.else_yield)
+                    walk(s.then)
+                    walk(s.orelse)
+                elif isinstance(s, ir.Loop):
+                    see(s.init + s.next)
+                    walk(s.body)
+
+        walk(L.body)
+        see(L.next)
+        return found
+
+    # ------------------------------------------------------------ forward
+    def augment(self, block: ir.Block) -> ir.Block:
+        """The forward sweep: the primal, with each loop that has a plan
+        saving what its backward loop reads."""
+        stmts = []
+        for s in block.stmts:
+            if isinstance(s, ir.If):
+                stmts.append(ir.If(s.pred, self.augment(s.then), self.augment(s.orelse),
+                                   s.outs, s.then_yield, s.else_yield, s.loc))
+            elif isinstance(s, ir.Loop):
+                stmts.extend(self.augment_loop(s))
+            else:
+                stmts.append(s)
+        return ir.Block(stmts)
+
+    def augment_loop(self, L: ir.Loop) -> list:
+        plan = self.plans.get(id(L))
+        body = self.augment(L.body)
+        if plan is None:
+            return [ir.Loop(L.kind, L.carried, L.init, body, L.next, L.outs, L.iterable,
+                            L.target, L.cond_block, L.cond, L.exit_flags, L.loc)]
+        before = []
+        for v in plan.saved:
+            before.append(ir.Eqn([plan.stacks[v.id]], ir.Build("list"), [], loc=L.loc))
+        carried, init, nxt, outs = list(L.carried), list(L.init), list(L.next), list(L.outs)
+        entry = []
+        at_entry = {c.id for c in L.carried} | ({L.target.id} if L.target is not None else set())
+        for v in plan.saved:
+            if v.id in at_entry:
+                entry.append(_append(plan.stacks[v.id], v, L.loc))
+        body = ir.Block(entry + _with_appends(body, plan, L.loc))
+        if plan.counter is not None:
+            c, n, o = plan.counter
+            body.stmts.append(ir.Eqn([n], ir.BinOp("+", operator.add), [c, ir.Const(1)],
+                                     loc=L.loc))
+            carried.append(c)
+            init.append(ir.Const(0))
+            nxt.append(n)
+            outs.append(o)
+        return before + [ir.Loop(L.kind, carried, init, body, nxt, outs, L.iterable, L.target,
+                                 L.cond_block, L.cond, L.exit_flags, L.loc)]
+
+
+class _VarId:
+    """Stands for a primal var when asking the shape analysis about a restored copy."""
+
+    def __init__(self, vid):
+        self.id = vid
+
+
+class _Restore(ir.Op):
+    """Placeholder for ``v = res_v[i]`` until the list exists."""
+
+    def __init__(self, primal):
+        self.primal = primal
+
+    @property
+    def key(self):
+        return ("getitem",)
+
+
+def _append(stack, value, loc):
+    return ir.Eqn([], ir.Method("append", False), [stack, value], loc=loc)
+
+
+def _with_appends(block: ir.Block, plan: _LoopPlan, loc) -> list:
+    """Insert ``res_v.append(v)`` after the definition of each saved ``v`` in
+    this iteration, padding other paths with ``None`` so each path appends
+    once per iteration."""
+    stmts, _ = _appends_in(block, plan, loc)
+    return stmts
+
+
+def _appends_in(block: ir.Block, plan: _LoopPlan, loc):
+    saved_ids = {v.id for v in plan.saved}
+    out, done = [], set()
+    for s in block.stmts:
+        out.append(s)
+        defs = []
+        if isinstance(s, ir.Eqn):
+            defs = [v for v in s.outs if v.id in saved_ids]
+        elif isinstance(s, ir.If):
+            then_stmts, then_done = _appends_in(s.then, plan, loc)
+            else_stmts, else_done = _appends_in(s.orelse, plan, loc)
+            for vid in sorted(then_done - else_done):
+                else_stmts.append(_append(plan.stacks[vid], ir.Const(None), loc))
+            for vid in sorted(else_done - then_done):
+                then_stmts.append(_append(plan.stacks[vid], ir.Const(None), loc))
+            out[-1] = ir.If(s.pred, ir.Block(then_stmts), ir.Block(else_stmts), s.outs,
+                            s.then_yield, s.else_yield, s.loc)
+            done |= then_done | else_done
+            defs = [v for v in s.outs if v.id in saved_ids]
+        elif isinstance(s, ir.Loop):
+            defs = [v for v in s.outs if v.id in saved_ids]
+        for v in defs:
+            out.append(_append(plan.stacks[v.id], v, loc))
+            done.add(v.id)
+    return out, done
+
 
 def _flat(v):
     if v is None:
@@ -224,17 +623,56 @@ def _flat(v):
     return list(v) if isinstance(v, tuple) else [v]
 
 
+def _ids(atoms) -> set[int]:
+    return {a.id for a in atoms if isinstance(a, ir.Var)}
+
+
 def _eliminate_dead(block: ir.Block, live_out) -> None:
     """Drop pure derivative statements whose results nothing reads."""
-    used = {a.id for a in live_out if isinstance(a, ir.Var)}
+    _dce(block, _ids(live_out), mutate=True)
+
+
+def _dce(block: ir.Block, live: set[int], mutate: bool) -> set[int]:
+    """Dead-code elimination over a region; returns the ids live on entry."""
     kept = []
+    live = set(live)
     for s in reversed(block.stmts):
-        if isinstance(s, ir.Eqn) and s.op.pure and s.outs and not any(o.id in used for o in s.outs):
-            continue
         if isinstance(s, ir.Eqn):
-            used |= {a.id for a in s.atoms() if isinstance(a, ir.Var)}
+            outs = {v.id for v in s.outs}
+            if s.op.pure and outs and not outs & live:
+                continue
+            live = (live - outs) | _ids(s.atoms())
+        elif isinstance(s, ir.If):
+            keep = [k for k, o in enumerate(s.outs) if o.id in live]
+            outs = [s.outs[k] for k in keep]
+            ty = [s.then_yield[k] for k in keep]
+            ey = [s.else_yield[k] for k in keep]
+            rest = live - {o.id for o in s.outs}
+            lt = _dce(s.then, rest | _ids(ty), mutate)
+            le = _dce(s.orelse, rest | _ids(ey), mutate)
+            if mutate:
+                s.outs, s.then_yield, s.else_yield = outs, ty, ey
+                if not outs and not s.then.stmts and not s.orelse.stmts:
+                    continue
+            live = lt | le | _ids([s.pred])
+        elif isinstance(s, ir.Loop):
+            rest = live - {o.id for o in s.outs}
+            body_out = rest | _ids(s.next) | _ids(s.exit_flags)
+            while True:  # the body runs again: what it reads on entry is live at its end
+                entry = _dce(s.body, body_out, mutate=False)
+                grown = body_out | (entry - {c.id for c in s.carried})
+                if grown == body_out:
+                    break
+                body_out = grown
+            entry = _dce(s.body, body_out, mutate)
+            if s.cond_block is not None:
+                entry |= _dce(s.cond_block, entry | _ids([s.cond]), mutate)
+            live = rest | entry | _ids(s.init) | _ids([s.iterable])
+            live -= {c.id for c in s.carried} | ({s.target.id} if s.target else set())
         kept.append(s)
-    block.stmts = kept[::-1]
+    if mutate:
+        block.stmts = kept[::-1]
+    return live
 
 
 def reverse(fn: ir.Function, wrt: list[int]) -> Adjoint:

@@ -76,6 +76,29 @@ class _FunctionEmitter:
     # ------------------------------------------------------------ analysis
     def _fold_candidates(self):
         counts = analysis.use_counts(self.spec.blocks, _flat(self.spec.returns))
+        self.counts = counts
+
+        def foldable_into(a, s, stmts, j):
+            if not isinstance(a, ir.Var) or counts.get(a.id) != 1:
+                return None
+            if a.hint is not None or a.adjoint_of is not None or a.tangent_of is not None:
+                if not (a.adjoint_of is not None and isinstance(s, ir.Eqn) and s.outs
+                        and s.outs[0].adjoint_of is a.adjoint_of):
+                    return None
+            d = self._def_index(stmts, a, j)
+            if d is None:
+                return None
+            ds = stmts[d]
+            if ds.group is None or not ds.op.pure or len(ds.outs) != 1:
+                return None
+            if isinstance(s, ir.Eqn) and ds.group != s.group:
+                return None
+            if isinstance(ds.op, (ir.SetItem, ir.Effect)):
+                return None
+            between = stmts[d + 1:j]
+            if all(isinstance(x, ir.Eqn) and x.op.pure for x in between):
+                return ds
+            return None
 
         def block(b):
             stmts = b.stmts
@@ -83,36 +106,37 @@ class _FunctionEmitter:
                 if isinstance(s, ir.If):
                     block(s.then)
                     block(s.orelse)
-                elif isinstance(s, ir.Loop):
+                    continue
+                if isinstance(s, ir.Loop):
                     if s.cond_block is not None:
-                        block(s.cond_block)
+                        self._fold_condition(s)
                     block(s.body)
-                if not isinstance(s, ir.Eqn) or s.group is None:
+                    ds = foldable_into(s.iterable, s, stmts, j)
+                    if ds is not None:
+                        self.folded[s.iterable.id] = ds
+                    continue
+                if s.group is None:
                     continue
                 # fold single-use temporaries of the same rule expansion into s
                 for a in s.atoms():
-                    if not isinstance(a, ir.Var) or counts.get(a.id) != 1:
-                        continue
-                    if a.hint is not None or a.adjoint_of is not None or a.tangent_of is not None:
-                        if not (a.adjoint_of is not None and s.outs
-                                and s.outs[0].adjoint_of is a.adjoint_of):
-                            continue
-                    d = self._def_index(stmts, a, j)
-                    if d is None:
-                        continue
-                    ds = stmts[d]
-                    if ds.group != s.group or not ds.op.pure or len(ds.outs) != 1:
-                        continue
-                    if isinstance(ds.op, (ir.SetItem, ir.Effect)):
-                        continue
-                    between = stmts[d + 1:j]
-                    if all(isinstance(x, ir.Eqn) and (x.op.pure or x.outs == [])
-                           and (x.outs and x.outs[0].id in self.folded or x.op.pure)
-                           for x in between):
+                    ds = foldable_into(a, s, stmts, j)
+                    if ds is not None:
                         self.folded[a.id] = ds
 
         for b in self.spec.blocks:
             block(b)
+
+    def _fold_condition(self, loop: ir.Loop):
+        """``while`` reads best with its condition in the header: fold the
+        condition's statements when they are pure single-use temporaries."""
+        stmts = loop.cond_block.stmts
+        for s in stmts:
+            if not (isinstance(s, ir.Eqn) and s.op.pure and len(s.outs) == 1
+                    and s.outs[0].hint is None and self.counts.get(s.outs[0].id) == 1):
+                return
+        for s in stmts:
+            self.folded[s.outs[0].id] = s
+        loop.folded_condition = True
 
     @staticmethod
     def _def_index(stmts, var, before):
@@ -140,23 +164,69 @@ class _FunctionEmitter:
             for v in self.spec.unpack[1]:
                 live.define(v)
         live.step()
+        for b in self.spec.blocks:
+            self._live_block(b, live)
+        self._uses(_flat(self.spec.returns), live)
+        return live
 
-        def block(b):
-            for s in b.stmts:
-                if isinstance(s, ir.Eqn):
-                    if s.outs and s.outs[0].id in self.folded:
-                        continue
-                    self._uses(list(s.atoms()), live)
+    def _live_block(self, b: ir.Block, live: Liveness):
+        for s in b.stmts:
+            if isinstance(s, ir.Eqn):
+                if s.outs and s.outs[0].id in self.folded:
+                    continue
+                self._uses(list(s.atoms()), live)
+                for o in s.outs:
+                    live.define(o)
+                live.step()
+            elif isinstance(s, ir.If):
+                self._uses([s.pred], live)
+                entry = live.pos
+                live.step()
+                for region, ys in ((s.then, s.then_yield), (s.orelse, s.else_yield)):
+                    live.enter("branch", entry)
+                    self._live_block(region, live)
+                    self._uses([y for y in ys if not ir.is_undefined(y)], live)
                     for o in s.outs:
                         live.define(o)
                     live.step()
-                else:
-                    raise TypeError(f"cannot emit {type(s).__name__} yet")
-
-        for b in self.spec.blocks:
-            block(b)
-        self._uses(_flat(self.spec.returns), live)
-        return live
+                    live.exit()
+                for o, a, c in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+                    live.prefer(o, a, c)
+                    if isinstance(c, ir.Var):
+                        live.prefer(c, o, a)
+            elif isinstance(s, ir.Loop):
+                self._uses([i for i in s.init if not ir.is_undefined(i)], live)
+                if s.iterable is not None:
+                    self._uses([s.iterable], live)
+                entry = live.pos
+                live.enter("loop", entry)
+                for c, i in zip(s.carried, s.init, strict=True):
+                    live.define(c)
+                    live.prefer(c, i)
+                live.step()
+                if s.target is not None:
+                    live.define(s.target)
+                    live.step()
+                if s.cond_block is not None:
+                    self._live_block(s.cond_block, live)
+                    self._uses([s.cond], live)
+                    live.step()
+                self._live_block(s.body, live)
+                self._uses([n for n in s.next if not ir.is_undefined(n)], live)
+                for c, n in zip(s.carried, s.next, strict=True):
+                    live.define(c)
+                    live.prefer(n, c)
+                live.step()
+                self._uses(s.exit_flags, live)
+                live.step()
+                live.exit()
+                self._uses(s.carried, live)
+                for o, c in zip(s.outs, s.carried, strict=True):
+                    live.define(o)
+                    live.prefer(o, c)
+                live.step()
+            else:
+                raise TypeError(s)
 
     # ------------------------------------------------------------ rendering
     def atom(self, a: ir.Atom) -> ast.expr:
@@ -170,6 +240,9 @@ class _FunctionEmitter:
         if _is_literal(a.value):
             return const_ast(a.value)
         return ast.Name(self.m.bind_value(a.value, "const"), ast.Load())
+
+    def text(self, a) -> str:
+        return ast.unparse(self.atom(a))
 
     def ret_expr(self, r) -> ast.expr:
         if isinstance(r, list):
@@ -208,9 +281,32 @@ class _FunctionEmitter:
         out.append(("    return " + ", ".join(rets), None))
         return out
 
+    def copies(self, dsts, srcs, pad, out, loc=None):
+        """Parallel copies ``dst = src`` where names differ (one tuple
+        assignment if there are several, so swaps stay correct)."""
+        pairs = []
+        for d, src in zip(dsts, srcs, strict=True):
+            if ir.is_undefined(src):
+                continue
+            dn, sn = self.namer.names[d.id], self.text(src)
+            if dn != sn:
+                pairs.append((dn, sn))
+        if len(pairs) == 1:
+            out.append((f"{pad}{pairs[0][0]} = {pairs[0][1]}", loc))
+        elif pairs:
+            out.append((f"{pad}{', '.join(p[0] for p in pairs)} = "
+                        f"{', '.join(p[1] for p in pairs)}", loc))
+
     def block(self, b: ir.Block, depth: int, out):
         pad = "    " * depth
+        start = len(out)
         for s in b.stmts:
+            if isinstance(s, ir.If):
+                self.if_(s, depth, out)
+                continue
+            if isinstance(s, ir.Loop):
+                self.loop(s, depth, out)
+                continue
             if s.outs and s.outs[0].id in self.folded:
                 continue
             if s.group is not None and s.loc is not None and s.loc.line \
@@ -219,6 +315,52 @@ class _FunctionEmitter:
                     out.append((f"{pad}# grad of: {s.loc.line}", s.loc))
                 self._last_comment = s.loc
             out.append((pad + self.stmt_text(s), s.loc))
+        return len(out) > start
+
+    def if_(self, s: ir.If, depth, out):
+        pad = "    " * depth
+        then_lines: list = []
+        else_lines: list = []
+        self.block(s.then, depth + 1, then_lines)
+        self.copies(s.outs, s.then_yield, pad + "    ", then_lines, s.loc)
+        self.block(s.orelse, depth + 1, else_lines)
+        self.copies(s.outs, s.else_yield, pad + "    ", else_lines, s.loc)
+        if not then_lines and not else_lines:
+            return
+        pred = self.text(s.pred)
+        if not then_lines:
+            out.append((f"{pad}if not {pred}:", s.loc))
+            out.extend(else_lines)
+            return
+        out.append((f"{pad}if {pred}:", s.loc))
+        out.extend(then_lines)
+        if else_lines:
+            out.append((f"{pad}else:", s.loc))
+            out.extend(else_lines)
+
+    def loop(self, s: ir.Loop, depth, out):
+        pad = "    " * depth
+        inner = pad + "    "
+        self.copies(s.carried, s.init, pad, out, s.loc)
+        body: list = []
+        if s.kind == "for":
+            out.append((f"{pad}for {self.namer.names[s.target.id]} in {self.text(s.iterable)}:",
+                        s.loc))
+        elif getattr(s, "folded_condition", False):
+            out.append((f"{pad}while {self.text(s.cond)}:", s.loc))
+        else:
+            out.append((f"{pad}while True:", s.loc))
+            self.block(s.cond_block, depth + 1, body)
+            body.append((f"{inner}if not {self.text(s.cond)}:", s.loc))
+            body.append((f"{inner}    break", s.loc))
+        self.block(s.body, depth + 1, body)
+        self.copies(s.carried, s.next, inner, body, s.loc)
+        if s.exit_flags:
+            flags = " or ".join(self.text(f) for f in s.exit_flags)
+            body.append((f"{inner}if {flags}:", s.loc))
+            body.append((f"{inner}    break", s.loc))
+        out.extend(body or [(inner + "pass", s.loc)])
+        self.copies(s.outs, s.carried, pad, out, s.loc)
 
     def stmt_text(self, s: ir.Eqn) -> str:
         op = s.op

@@ -1,12 +1,19 @@
 """De-SSA naming: give SSA values Python names, the user's wherever possible.
 
-Values keep the user's variable name (``y``); a later SSA version of the same
-variable takes the name over once the earlier version is dead (so
+Values keep the user's variable name (``y``). A later SSA version of the same
+variable takes the name over once the earlier version is dead, so
 ``x = x + 1`` stays ``x = x + 1`` unless the backward sweep still needs the
-old ``x``, in which case the new one is ``x_1``). Adjoints are ``b`` + the
-primal's name, tangents ``d`` + it, temporaries ``t0, t1, ...``. Hygiene: a
-generated name is never one the user's code mentions (its locals, globals,
-builtins, closure variables), so it can neither capture nor shadow them.
+old ``x`` (then the new one is ``x_1``). Phis and loop-carried values prefer
+the names of the values that flow into them (coalescing), so branches and
+loops need no copies in the common case. Adjoints are ``b`` + the primal's
+name, tangents ``d`` + it, per-iteration lists ``res_`` + it, temporaries
+``t0, t1, ...``.
+
+Hygiene: a generated name is never one the user's code mentions (its
+locals, globals, builtins, closure variables), so it can neither capture nor
+shadow them. Liveness is computed as sets of intervals over emission
+positions: a use inside a branch does not make a value live in the other
+branch, and a use inside a loop keeps a value live for the whole loop.
 """
 
 from __future__ import annotations
@@ -15,50 +22,80 @@ from ..ir import nodes as ir
 
 
 class Liveness:
-    """Definition and last-use positions of every Var in emission order. A
-    value used inside a loop it was not defined in stays live to the loop's end."""
+    """Interval liveness over emission positions."""
 
     def __init__(self):
         self.pos = 0
         self.defs: dict[int, int] = {}
-        self.last: dict[int, int] = {}
+        self.intervals: dict[int, list[list[int]]] = {}
         self.order: list[ir.Var] = []
-        self._loops: list[tuple[int, set]] = []  # (start pos, ids defined inside)
+        self.regions: list[dict] = []   # enclosing branches/loops, innermost last
+        self.pref: dict[int, list[ir.Var]] = {}
 
-    def define(self, v: ir.Var):
+    def define(self, v: ir.Var, at: int | None = None):
+        at = self.pos if at is None else at
         if v.id not in self.defs:
-            self.defs[v.id] = self.pos
+            self.defs[v.id] = at
             self.order.append(v)
-            for _, inside in self._loops:
-                inside.add(v.id)
+            self.intervals[v.id] = [[at, at]]
+        else:
+            self.intervals[v.id].append([at, at])
 
-    def use(self, atom):
-        if isinstance(atom, ir.Var):
-            self.last[atom.id] = max(self.last.get(atom.id, -1), self.pos)
-            for start, inside in self._loops:
-                if atom.id not in inside:
-                    self._pending.setdefault(start, set()).add(atom.id)
+    def use(self, atom, at: int | None = None):
+        if not isinstance(atom, ir.Var) or atom.id not in self.defs:
+            return
+        u = self.pos if at is None else at
+        d = self.defs[atom.id]
+        for region in reversed(self.regions):
+            if region["start"] <= d:
+                break
+            if region["kind"] == "loop":
+                region["live"].add(atom.id)
+            self._cover(atom.id, region["start"], u)
+            u = region["entry"]
+        self._cover(atom.id, d, u)
+
+    def _cover(self, vid, a, b):
+        for iv in self.intervals[vid]:
+            if iv[0] <= a <= iv[1] or iv[0] <= b <= iv[1] or a <= iv[0] <= b:
+                iv[0], iv[1] = min(iv[0], a), max(iv[1], b)
+                return
+        self.intervals[vid].append([a, b])
 
     def step(self):
         self.pos += 1
 
-    def enter_loop(self):
-        if not hasattr(self, "_pending"):
-            self._pending = {}
-        self._loops.append((self.pos, set()))
+    def enter(self, kind: str, entry: int):
+        self.regions.append({"kind": kind, "start": self.pos, "entry": entry, "live": set()})
 
-    def exit_loop(self):
-        start, _ = self._loops.pop()
-        for vid in getattr(self, "_pending", {}).pop(start, ()):
-            self.last[vid] = max(self.last.get(vid, -1), self.pos)
+    def exit(self):
+        region = self.regions.pop()
+        if region["kind"] == "loop":
+            for vid in region["live"]:
+                self._cover(vid, region["start"], self.pos)
+
+    def prefer(self, v: ir.Var, *others):
+        self.pref.setdefault(v.id, []).extend(o for o in others if isinstance(o, ir.Var))
+
+
+def _overlap(a: list[list[int]], b: list[list[int]], def_a: int, def_b: int) -> bool:
+    if def_a == def_b:
+        return True
+    for x0, x1 in a:
+        for y0, y1 in b:
+            if x0 < y1 and y0 < x1:
+                return True
+            if (x0 == y0 and x0 in (def_a, def_b)):
+                return True
+    return False
 
 
 class Namer:
     def __init__(self, reserved: frozenset):
         self.reserved = set(reserved)
         self.names: dict[int, str] = {}
-        self.holder: dict[str, int] = {}   # name -> last position its holder is live
-        self.taken: set[str] = set()       # names that can never be reused (bindings)
+        self.holders: dict[str, list[int]] = {}  # name -> var ids
+        self.taken: set[str] = set()             # names that can never be reused
         self.temps = 0
 
     def fixed(self, name: str) -> str:
@@ -68,20 +105,34 @@ class Namer:
 
     def fresh(self, base: str) -> str:
         name, k = base, 0
-        while name in self.reserved or name in self.taken or name in self.holder:
+        while name in self.reserved or name in self.taken or name in self.holders:
             k += 1
             name = f"{base}_{k}"
         return self.fixed(name)
 
-    def assign(self, v: ir.Var, live: Liveness):
+    def _free(self, name: str, v: ir.Var, live: Liveness, own: bool) -> bool:
+        if name in self.taken or (name in self.reserved and not own):
+            return False
+        mine = live.intervals.get(v.id, [[0, 0]])
+        d = live.defs.get(v.id, 0)
+        for other in self.holders.get(name, ()):
+            if _overlap(mine, live.intervals.get(other, [[0, 0]]), d, live.defs.get(other, -1)):
+                return False
+        return True
+
+    def assign(self, v: ir.Var, live: Liveness) -> str:
         if v.id in self.names:
             return self.names[v.id]
-        at = live.defs.get(v.id, 0)
-        until = live.last.get(v.id, at)
+        for p in live.pref.get(v.id, ()):
+            name = self.names.get(p.id)
+            if name is not None and self._free(name, v, live, own=True):
+                return self._take(v, name)
         if v.adjoint_of is not None:
             base, own = "b" + self.name_of(v.adjoint_of), False
         elif v.tangent_of is not None:
             base, own = "d" + self.name_of(v.tangent_of), False
+        elif v.stack_of is not None:
+            base, own = "res_" + self.name_of(v.stack_of), False
         elif v.hint is not None:
             base, own = v.hint, True
         else:
@@ -90,15 +141,13 @@ class Namer:
             base, own = f"t{self.temps}", False
             self.temps += 1
         name, k = base, 0
-        while True:
-            clash = (name in self.taken
-                     or (name in self.reserved and not (own and name == v.hint))
-                     or (name in self.holder and self.holder[name] > at))
-            if not clash:
-                break
+        while not self._free(name, v, live, own and name == v.hint):
             k += 1
             name = f"{base}_{k}"
-        self.holder[name] = until
+        return self._take(v, name)
+
+    def _take(self, v, name):
+        self.holders.setdefault(name, []).append(v.id)
         self.names[v.id] = name
         return name
 

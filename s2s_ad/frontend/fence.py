@@ -38,6 +38,13 @@ SUPPORTED = {
     gast.List: "list displays",
     gast.Dict: "dict displays",
     gast.keyword: "keyword arguments",
+    gast.If: "if / elif / else, nested to any depth",
+    gast.For: "for loops over range, arrays, lists, tuples, enumerate, zip, reversed, dict views",
+    gast.While: "while loops, with data-dependent conditions",
+    gast.Break: "break",
+    gast.Continue: "continue",
+    gast.IfExp: "conditional expressions (a if c else b)",
+    gast.BoolOp: "and / or, with short-circuit evaluation",
 }
 
 #: Constructs that are rejected, with the reason given to the user.
@@ -63,13 +70,6 @@ UNSUPPORTED = {
     gast.DictComp: "dict comprehensions",
     gast.JoinedStr: "f-strings",
     gast.Starred: "star-unpacking",
-    gast.If: "if statements",
-    gast.For: "for loops",
-    gast.While: "while loops",
-    gast.Break: "break",
-    gast.Continue: "continue",
-    gast.IfExp: "conditional expressions",
-    gast.BoolOp: "and/or",
     gast.Lambda: "lambda",
     gast.ListComp: "list comprehensions",
     gast.GeneratorExp: "generator expressions",
@@ -110,8 +110,9 @@ def _check_details(pf, node):
             _check_target(pf, t)
         if isinstance(node, gast.AnnAssign) and node.value is None:
             raise pf.unsupported(node, "annotation without a value")
-    elif isinstance(node, gast.Compare) and len(node.ops) > 1:
-        raise pf.unsupported(node, "chained comparisons")
+    elif isinstance(node, (gast.For, gast.While)) and node.orelse:
+        raise pf.unsupported(node, ("for" if isinstance(node, gast.For) else "while")
+                             + " ... else")
     elif isinstance(node, gast.Call):
         for k in node.keywords:
             if k.arg is None:

@@ -174,6 +174,100 @@ class Lowerer:
         else:
             raise self.scope.unsupported(target, "assignment to " + type(target).__name__)
 
+    # ------------------------------------------------------------ control flow
+    def child(self) -> Lowerer:
+        sub = type(self).__new__(type(self))
+        sub.__dict__.update(self.__dict__)
+        sub.env = dict(self.env)
+        sub.block = ir.Block()
+        sub._fresh = set(self._fresh)
+        return sub
+
+    def branch(self, pred: ir.Atom, then_fn, else_fn, hint_outs=None) -> list[ir.Var]:
+        """Lower two regions and merge the names they (re)bind into phis.
+        ``then_fn``/``else_fn`` lower into a child lowerer and may return a
+        list of extra atoms to yield (for expressions)."""
+        node = self._node
+        then_l, else_l = self.child(), self.child()
+        extra_then = then_fn(then_l) or []
+        extra_else = else_fn(else_l) or []
+        names = []
+        for env in (then_l.env, else_l.env):
+            for n, a in env.items():
+                if a is not self.env.get(n) and n not in names:
+                    names.append(n)
+        outs, ty, ey = [], [], []
+        for n in names:
+            outs.append(ir.Var(n))
+            ty.append(then_l.env.get(n, ir.UNDEFINED))
+            ey.append(else_l.env.get(n, ir.UNDEFINED))
+        extra_outs = [ir.Var(h) for h in (hint_outs or [None] * len(extra_then))]
+        self._node = node
+        loc = self.loc_override or (self.scope.loc(node) if node is not None else None)
+        self.block.stmts.append(ir.If(pred, then_l.block, else_l.block, outs + extra_outs,
+                                      ty + list(extra_then), ey + list(extra_else), loc))
+        for n, o in zip(names, outs, strict=True):
+            self.env[n] = o
+        for o in extra_outs:
+            self._fresh.add(o.id)
+        return extra_outs
+
+    def stmt_If(self, node):
+        pred = self.expr(node.test)
+        self.branch(pred, lambda sub: sub.lower_body(node.body),
+                    lambda sub: sub.lower_body(node.orelse))
+
+    def _loop_names(self, node) -> list[str]:
+        names = []
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
+                names.append(n.id)
+        return names
+
+    def stmt_For(self, node):
+        from ..frontend.canonicalize import EXIT_FLAGS
+        if node.orelse:
+            raise self.scope.unsupported(node, "for ... else")
+        iterable = self.expr(node.iter)
+        names = self._loop_names(node)
+        self._loop(node, names, iterable=iterable, flags=getattr(node, EXIT_FLAGS, []))
+
+    def stmt_While(self, node):
+        from ..frontend.canonicalize import EXIT_FLAGS
+        if node.orelse:
+            raise self.scope.unsupported(node, "while ... else")
+        names = [n for n in self._loop_names(node)]
+        self._loop(node, names, iterable=None, flags=getattr(node, EXIT_FLAGS, []))
+
+    def _loop(self, node, names, iterable, flags):
+        loc = self.loc_override or self.scope.loc(node)
+        carried = [ir.Var(n) for n in names]
+        init = [self.env.get(n, ir.UNDEFINED) for n in names]
+        body = self.child()
+        body.env.update(zip(names, carried, strict=True))
+        target = None
+        cond_block = cond = None
+        if iterable is not None:
+            if not isinstance(node.target, gast.Name):
+                raise self.scope.unsupported(node, "for-loop target " + type(node.target).__name__)
+            target = ir.Var(node.target.id)
+            body.env[node.target.id] = target
+        else:
+            head = body.child()
+            head._node = node
+            cond = head.expr(node.test)
+            cond_block = head.block
+        body.lower_body(node.body)
+        nxt = [body.env[n] for n in names]
+        exit_flags = [body.env[f] for f in flags]
+        outs = [ir.Var(n) for n in names]
+        self._node = node
+        self.block.stmts.append(ir.Loop(
+            "for" if iterable is not None else "while", carried, init, body.block, nxt, outs,
+            iterable=iterable, target=target, cond_block=cond_block, cond=cond,
+            exit_flags=exit_flags, loc=loc))
+        self.env.update(zip(names, outs, strict=True))
+
     # ------------------------------------------------------------ expressions
     def expr(self, node, hint=None) -> ir.Atom:
         method = getattr(self, "expr_" + type(node).__name__, None)
@@ -221,11 +315,37 @@ class Lowerer:
         return self.emit(ir.UnaryOp(sym, fn), [operand], hint=hint)
 
     def expr_Compare(self, node, hint):
-        if len(node.ops) != 1:
-            raise self.scope.unsupported(node, "chained comparisons")
-        left, right = self.expr(node.left), self.expr(node.comparators[0])
-        sym, fn = CMPOPS[type(node.ops[0])]
-        return self.emit(ir.Compare(sym, fn), [left, right], hint=hint)
+        left = self.expr(node.left)
+        return self._compare(left, list(node.ops), list(node.comparators), hint)
+
+    def _compare(self, left, ops, comparators, hint):
+        right = self.expr(comparators[0])
+        sym, fn = CMPOPS[type(ops[0])]
+        first = self.emit(ir.Compare(sym, fn), [left, right], hint=None if ops[1:] else hint)
+        if len(ops) == 1:
+            return first
+        # a < b < c  ==  (a < b) and (b < c), with b evaluated once
+        return self.branch(first, lambda sub: [sub._compare(right, ops[1:], comparators[1:], None)],
+                           lambda sub: [first], [hint])[0]
+
+    def expr_IfExp(self, node, hint):
+        pred = self.expr(node.test)
+        return self.branch(pred, lambda sub: [sub.expr(node.body)],
+                           lambda sub: [sub.expr(node.orelse)], [hint])[0]
+
+    def expr_BoolOp(self, node, hint):
+        # x and y: y if x else x;  x or y: x if x else y  (short-circuit, Python's values)
+        value = self.expr(node.values[0])
+        for i, nxt in enumerate(node.values[1:], start=1):
+            last = i == len(node.values) - 1
+            h = [hint if last else None]
+            if isinstance(node.op, gast.And):
+                value = self.branch(value, lambda sub, n=nxt: [sub.expr(n)],
+                                    lambda sub, v=value: [v], h)[0]
+            else:
+                value = self.branch(value, lambda sub, v=value: [v],
+                                    lambda sub, n=nxt: [sub.expr(n)], h)[0]
+        return value
 
     def expr_Call(self, node, hint):
         kwargs = [(k.arg, self.expr(k.value)) for k in node.keywords]
@@ -298,7 +418,10 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
     scope = Scope(lookup=pf.lookup_free, origin="user", filename=pf.filename,
                   line_offset=pf.line_offset, lines=pf.lines, error=pf.unsupported,
                   is_pure=is_pure)
+    from ..frontend.canonicalize import canonicalize
     node = pf.node
+    reserved = reserved_names(node) | frozenset(pf.closure)
+    canonicalize(node, reserved)
     params = [ir.Var(a.id) for a in node.args.args]
     lowerer = Lowerer(scope, {p.hint: p for p in params})
     lowerer.lower_body(node.body)
@@ -307,4 +430,4 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
                        body=lowerer.block, result=result, filename=pf.filename,
                        firstlineno=pf.line_offset + 1,
                        defaults=tuple(pf.fn.__defaults__ or ()),
-                       reserved=reserved_names(node) | frozenset(pf.closure))
+                       reserved=reserved | reserved_names(node))

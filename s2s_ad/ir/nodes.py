@@ -24,14 +24,15 @@ class Var:
     ``None`` for a temporary); ``adjoint_of`` / ``tangent_of`` name the primal
     value a derivative variable belongs to, so codegen can call it ``bx``/``dx``."""
 
-    __slots__ = ("id", "hint", "adjoint_of", "tangent_of")
+    __slots__ = ("id", "hint", "adjoint_of", "tangent_of", "stack_of")
 
     def __init__(self, hint: str | None = None, *, adjoint_of: Var | None = None,
-                 tangent_of: Var | None = None):
+                 tangent_of: Var | None = None, stack_of: Var | None = None):
         self.id = next(_ids)
         self.hint = hint
         self.adjoint_of = adjoint_of
         self.tangent_of = tangent_of
+        self.stack_of = stack_of  # the list that saves this value once per iteration
 
     def __repr__(self):
         return f"Var({self.hint or 't'}#{self.id})"
@@ -70,6 +71,22 @@ class Free:
 
 
 Atom = Var | Const | Free
+
+
+class _Undefined:
+    """The value of a variable on a path that never assigned it (a name first
+    bound inside one branch or inside a loop). Generated code assigns nothing
+    there, so using it raises as in the original program."""
+
+    def __repr__(self):
+        return "UNDEFINED"
+
+
+UNDEFINED = Const(_Undefined())
+
+
+def is_undefined(a) -> bool:
+    return a is UNDEFINED
 
 
 @dataclass(eq=False)
@@ -302,6 +319,7 @@ class Loop:
     target: Var | None = None
     cond_block: Block | None = None
     cond: Atom | None = None
+    exit_flags: list[Atom] = field(default_factory=list)  # leave after the body if any is true
     loc: Loc | None = None
 
 

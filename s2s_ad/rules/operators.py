@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..runtime import unbroadcast
-from .registry import defvjp
+from .registry import defjvp, defvjp
 
 
 @defvjp(operator.add, np.add, elementwise=True)
@@ -83,3 +83,66 @@ def matmul_vjp_y(g, x, y):
     if np.ndim(y) == 1:
         gy = gy[..., 0]
     return unbroadcast(gy, y)
+
+
+# ---------------------------------------------------------------- JVPs
+# Each contribution has the output's shape: a broadcasting operand's tangent is
+# broadcast where the operation itself would not do it.
+
+
+@defjvp(operator.add, np.add)
+def add_jvp(dx, dy, ans, x, y):
+    return np.broadcast_to(dx, np.shape(ans)), np.broadcast_to(dy, np.shape(ans))
+
+
+@defjvp(operator.sub, np.subtract)
+def sub_jvp(dx, dy, ans, x, y):
+    return np.broadcast_to(dx, np.shape(ans)), np.broadcast_to(-dy, np.shape(ans))
+
+
+@defjvp(operator.mul, np.multiply)
+def mul_jvp(dx, dy, ans, x, y):
+    return dx * y, x * dy
+
+
+@defjvp(operator.truediv, np.divide, np.true_divide)
+def truediv_jvp(dx, dy, ans, x, y):
+    return dx / y, -dy * ans / y
+
+
+@defjvp(operator.pow, np.power)
+def pow_jvp(dx, dy, ans, x, y):
+    return dx * y * x ** (y - 1), dy * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@defjvp(operator.mod, np.mod, np.remainder)
+def mod_jvp(dx, dy, ans, x, y):
+    return np.broadcast_to(dx, np.shape(ans)), -dy * np.floor_divide(x, y)
+
+
+@defjvp(operator.neg, np.negative)
+def neg_jvp(dx, ans, x):
+    return -dx
+
+
+@defjvp(operator.pos, np.positive)
+def pos_jvp(dx, ans, x):
+    return dx
+
+
+@defjvp(operator.matmul, np.matmul)
+def matmul_jvp(dx, dy, ans, x, y):
+    return dx @ y, x @ dy
+
+
+# The matmul VJP helpers appear in generated gradients, so forward-over-reverse
+# (Hessians) needs their JVPs: they are bilinear in (g, y) and (g, x), and use
+# their other operand only for its shape (its tangent contributes zero).
+@defjvp(matmul_vjp_x)
+def matmul_vjp_x_jvp(dg, dx, dy, ans, g, x, y):
+    return matmul_vjp_x(dg, x, y), np.zeros_like(ans), matmul_vjp_x(g, x, dy)
+
+
+@defjvp(matmul_vjp_y)
+def matmul_vjp_y_jvp(dg, dx, dy, ans, g, x, y):
+    return matmul_vjp_y(dg, x, y), matmul_vjp_y(g, dx, y), np.zeros_like(ans)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import runtime
 from ..runtime import add_grads, getitem_vjp, unbroadcast
-from .registry import defvjp, nondiff
+from .registry import defjvp, defvjp, nondiff
 
 
 @defvjp(("getitem",), wrt=("x",), structural=True)
@@ -57,6 +57,54 @@ def float_rule(g, ans, x):
 def abs_rule(g, ans, x):
     return g * np.sign(x)
 
+
+
+# ---------------------------------------------------------------- JVPs
+
+
+@defjvp(("getitem",))
+def getitem_jvp(dx, ans, x, index):
+    return dx[index]
+
+
+@defjvp(("copy",))
+def copy_jvp(dx, ans, x):
+    return dx
+
+
+@defjvp(("attr", "T"))
+def attr_T_jvp(dx, ans, x):
+    return np.transpose(dx)
+
+
+@defjvp(("attr", "real"))
+def attr_real_jvp(dx, ans, x):
+    return dx
+
+
+@defjvp(runtime.unbroadcast)
+def unbroadcast_jvp(dg, ans, g, target):
+    return unbroadcast(dg, target)
+
+
+@defjvp(runtime.add_grads)
+def add_grads_jvp(da, db, ans, a, b):
+    return da, db
+
+
+@defjvp(runtime.getitem_vjp)
+def getitem_vjp_jvp(dg, ans, g, x, index):
+    return getitem_vjp(dg, x, index)
+
+
+@defjvp(builtins.float)
+def float_jvp(dx, ans, x):
+    return float(dx)
+
+
+@defjvp(builtins.abs)
+def abs_jvp(dx, ans, x):
+    return dx * np.sign(x)
 
 nondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
         ("method", "astype_int"), runtime.zeros_like, runtime.require_scalar,

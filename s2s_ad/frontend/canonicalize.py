@@ -1,0 +1,396 @@
+"""Canonicalisation: rewrite the function into a smaller AST subset before
+lowering, so every loop has one entry and one exit.
+
+1. ``for`` loops over anything but ``range(...)`` become index loops over an
+   indexable sequence (``enumerate``, ``zip``, ``reversed``, ``dict.items()``,
+   ``.values()``, ``.keys()`` included)::
+
+       for row in X:                     for i in range(len(X)):
+           ...                   ──►         row = X[i]
+                                             ...
+
+   so the adjoint loop can walk the same indices backwards.
+2. ``break``, ``continue`` and early ``return`` become flag variables, and the
+   statements after one are guarded by the flag (AutoGraph's converters do
+   the same). A loop left by ``break`` or ``return`` tests its flag at the end
+   of the body (``if broke: break`` in generated code), so loops still stop
+   early. A branch that always returns absorbs the statements that follow it
+   into its ``else`` instead, which needs no flag::
+
+       if x < 0:                         if x < 0:
+           return -x             ──►         retval = -x
+       return x                          else:
+                                             retval = x
+                                         return retval
+
+Flag and index names are fresh: they never collide with the user's names.
+"""
+
+from __future__ import annotations
+
+import gast
+
+#: Attribute set on a For/While node: the flag names that end the loop.
+EXIT_FLAGS = "s2s_exit_flags"
+
+
+def _name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _assign(target: str, value) -> gast.Assign:
+    return gast.Assign(targets=[_name(target, gast.Store())], value=value, type_comment=None)
+
+
+def _const(v):
+    return gast.Constant(value=v, kind=None)
+
+
+def _call(fn: str, *args):
+    return gast.Call(func=_name(fn), args=list(args), keywords=[])
+
+
+def _located(node, like):
+    for n in gast.walk(node):
+        if hasattr(n, "lineno") or isinstance(n, (gast.stmt, gast.expr)):
+            gast.copy_location(n, like)
+            n.end_lineno = getattr(like, "end_lineno", getattr(like, "lineno", 1))
+    return node
+
+
+class _Names:
+    def __init__(self, reserved):
+        self.used = set(reserved)
+
+    def fresh(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.used:
+            k += 1
+            name = f"{base}{k}"
+        self.used.add(name)
+        return name
+
+
+def _assigned_names(stmts) -> set[str]:
+    out = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+# ---------------------------------------------------------------- iterables
+
+
+def _index_loops(stmts, names: _Names, shadowed: set[str]):
+    out = []
+    for s in stmts:
+        if isinstance(s, (gast.If,)):
+            s.body = _index_loops(s.body, names, shadowed)
+            s.orelse = _index_loops(s.orelse, names, shadowed)
+        elif isinstance(s, gast.While):
+            s.body = _index_loops(s.body, names, shadowed)
+        elif isinstance(s, gast.For):
+            s.body = _index_loops(s.body, names, shadowed)
+            out.extend(_rewrite_for(s, names, shadowed))
+            continue
+        out.append(s)
+    return out
+
+
+def _is_builtin_call(node, name, shadowed):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == name and name not in shadowed and not node.keywords)
+
+
+def _rewrite_for(loop: gast.For, names: _Names, shadowed):
+    it = loop.iter
+    if _is_builtin_call(it, "range", shadowed):
+        return [loop]
+    pre: list = []
+
+    def sequence(expr, hint):
+        """An indexable name for ``expr`` (assigning it first unless it is a name)."""
+        if isinstance(expr, gast.Name):
+            return expr.id
+        seq = names.fresh(hint)
+        value = expr
+        if isinstance(expr, gast.GeneratorExp) or _is_builtin_call(expr, "map", shadowed) \
+                or _is_builtin_call(expr, "filter", shadowed):
+            value = _call("list", expr)
+        pre.append(_located(_assign(seq, value), loop))
+        return seq
+
+    index = names.fresh("i")
+    bind: list = []
+    target = loop.target
+    if _is_builtin_call(it, "enumerate", shadowed) and len(it.args) == 1 \
+            and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+        seq = sequence(it.args[0], "seq")
+        count = gast.Call(func=_name("len"), args=[_name(seq)], keywords=[])
+        bind.append(gast.Assign(targets=[target.elts[0]], value=_name(index), type_comment=None))
+        bind.append(gast.Assign(targets=[target.elts[1]],
+                                value=gast.Subscript(value=_name(seq), slice=_name(index),
+                                                     ctx=gast.Load()), type_comment=None))
+        rng = _call("range", count)
+    elif _is_builtin_call(it, "zip", shadowed) and isinstance(target, gast.Tuple) \
+            and len(target.elts) == len(it.args):
+        seqs = [sequence(a, "seq") for a in it.args]
+        lens = [_call("len", _name(q)) for q in seqs]
+        rng = _call("range", lens[0] if len(lens) == 1 else _call("min", *lens))
+        for t, q in zip(target.elts, seqs, strict=True):
+            bind.append(gast.Assign(targets=[t], value=gast.Subscript(
+                value=_name(q), slice=_name(index), ctx=gast.Load()), type_comment=None))
+    elif _is_builtin_call(it, "reversed", shadowed) and len(it.args) == 1:
+        seq = sequence(it.args[0], "seq")
+        last = gast.BinOp(left=_call("len", _name(seq)), op=gast.Sub(), right=_const(1))
+        rng = _call("range", last, _const(-1), _const(-1))
+        bind.append(gast.Assign(targets=[target], value=gast.Subscript(
+            value=_name(seq), slice=_name(index), ctx=gast.Load()), type_comment=None))
+    elif (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)
+          and it.func.attr in ("items", "values", "keys") and not it.args):
+        d = sequence(it.func.value, "d")
+        keys = names.fresh("keys")
+        pre.append(_located(_assign(keys, _call("list", _name(d))), loop))
+        rng = _call("range", _call("len", _name(keys)))
+        key_of = gast.Subscript(value=_name(keys), slice=_name(index), ctx=gast.Load())
+        value_of = gast.Subscript(value=_name(d), slice=key_of, ctx=gast.Load())
+        if it.func.attr == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            bind.append(gast.Assign(targets=[target.elts[0]], value=key_of, type_comment=None))
+            value_of = gast.Subscript(value=_name(d), slice=target.elts[0].__class__(
+                id=target.elts[0].id, ctx=gast.Load(), annotation=None, type_comment=None)
+                if isinstance(target.elts[0], gast.Name) else key_of, ctx=gast.Load())
+            bind.append(gast.Assign(targets=[target.elts[1]], value=value_of, type_comment=None))
+        elif it.func.attr == "items":
+            bind.append(gast.Assign(targets=[target], value=gast.Tuple(
+                elts=[key_of, value_of], ctx=gast.Load()), type_comment=None))
+        elif it.func.attr == "values":
+            bind.append(gast.Assign(targets=[target], value=value_of, type_comment=None))
+        else:
+            bind.append(gast.Assign(targets=[target], value=key_of, type_comment=None))
+    else:
+        seq = sequence(it, "seq")
+        rng = _call("range", _call("len", _name(seq)))
+        bind.append(gast.Assign(targets=[target], value=gast.Subscript(
+            value=_name(seq), slice=_name(index), ctx=gast.Load()), type_comment=None))
+    for b in bind:
+        _located(b, loop)
+    new = gast.For(target=_name(index, gast.Store()), iter=_located(rng, loop),
+                   body=bind + loop.body, orelse=[], type_comment=None)
+    gast.copy_location(new, loop)
+    new.end_lineno = getattr(loop, "end_lineno", loop.lineno)
+    return [*pre, new]
+
+
+# ---------------------------------------------------------------- exits
+
+
+def _contains(stmts, kinds, into_loops: bool) -> bool:
+    for s in stmts:
+        if isinstance(s, kinds):
+            return True
+        if isinstance(s, gast.If):
+            if _contains(s.body, kinds, into_loops) or _contains(s.orelse, kinds, into_loops):
+                return True
+        elif isinstance(s, (gast.For, gast.While)) and into_loops:
+            if _contains(s.body, kinds, into_loops):
+                return True
+    return False
+
+
+def _always_exits(stmts) -> bool:
+    """Does this block always leave by return, raise, break or continue?"""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Raise, gast.Break, gast.Continue)):
+        return True
+    if isinstance(last, gast.If):
+        return _always_exits(last.body) and _always_exits(last.orelse)
+    return False
+
+
+class _Exits:
+    def __init__(self, names: _Names):
+        self.names = names
+        self.retval = None
+        self.returned = None
+
+    def function(self, body):
+        if not self._needs_rewrite(body):
+            return _flatten(self.block(body, loop=None))
+        self.retval = self.names.fresh("retval")
+        self.returned = self.names.fresh("returned")
+        first = body[0] if body else None
+        init = [_assign(self.returned, _const(False)), _assign(self.retval, _const(None))]
+        for s in init:
+            _located(s, first)
+        new_body = _flatten(self.block(body, loop=None))
+        ret = gast.Return(value=_name(self.retval))
+        _located(ret, body[-1])
+        read = any((isinstance(n, gast.Name) and n.id == self.returned
+                    and isinstance(n.ctx, gast.Load))
+                   or self.returned in getattr(n, EXIT_FLAGS, ())
+                   for s in new_body for n in gast.walk(s))
+        if not read:
+            new_body = _without_assignments_to(new_body, self.returned)
+            init = init[1:]
+        return init + new_body + [ret]
+
+    @staticmethod
+    def _needs_rewrite(body) -> bool:
+        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        if not returns:
+            return False
+        return not (len(returns) == 1 and body[-1] is returns[0])
+
+    def block(self, stmts, loop):
+        """Rewrite a statement list; ``loop`` is the innermost loop's flags."""
+        out = []
+        for i, s in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if isinstance(s, gast.Return) and self.retval is None:
+                out.append(s)  # the function's only return, at its end
+                return out
+            if isinstance(s, gast.Return):
+                value = s.value if s.value is not None else _const(None)
+                out.append(_located(_assign(self.retval, value), s))
+                out.append(_located(_assign(self.returned, _const(True)), s))
+                if loop is not None:
+                    loop["returns"] = True
+                return out
+            if isinstance(s, gast.Break):
+                out.append(_located(_assign(loop["break"], _const(True)), s))
+                loop["breaks"] = True
+                return out
+            if isinstance(s, gast.Continue):
+                out.append(_located(_assign(loop["continue"], _const(True)), s))
+                loop["continues"] = True
+                return out
+            if isinstance(s, gast.If):
+                then_exits, else_exits = _always_exits(s.body), _always_exits(s.orelse)
+                s.body = self.block(s.body, loop)
+                s.orelse = self.block(s.orelse, loop)
+                if rest and then_exits != else_exits:
+                    # the branch that leaves absorbs nothing; the other one takes the rest
+                    if then_exits:
+                        s.orelse = s.orelse + self.block(rest, loop)
+                    else:
+                        s.body = s.body + self.block(rest, loop)
+                    out.append(s)
+                    return out
+            elif isinstance(s, (gast.For, gast.While)):
+                s = self.loop(s)
+            out.append(s)
+            flags = self._flags_set_by(s, loop)
+            if flags and rest:
+                guard = self._not_any(flags)
+                guarded = gast.If(test=guard, body=self.block(rest, loop), orelse=[])
+                _located(guard, rest[0])
+                gast.copy_location(guarded, rest[0])
+                out.append(guarded)
+                return out
+        return out
+
+    def _flags_set_by(self, s, loop) -> list[str]:
+        flags = []
+        if isinstance(s, (gast.If,)):
+            names = {n.targets[0].id for n in gast.walk(s) if isinstance(n, gast.Assign)
+                     and isinstance(n.targets[0], gast.Name)}
+            if loop is not None:
+                for key in ("break", "continue"):
+                    if loop.get(key) in names:
+                        flags.append(loop[key])
+            if self.returned in names:
+                flags.append(self.returned)
+        elif isinstance(s, (gast.For, gast.While)) and self.returned is not None:
+            if any(isinstance(n, gast.Name) and n.id == self.returned and
+                   isinstance(n.ctx, gast.Store) for n in gast.walk(s)):
+                flags.append(self.returned)
+        return flags
+
+    @staticmethod
+    def _not_any(flags):
+        if len(flags) == 1:
+            test = _name(flags[0])
+        else:
+            test = gast.BoolOp(op=gast.Or(), values=[_name(f) for f in flags])
+        return gast.UnaryOp(op=gast.Not(), operand=test)
+
+    def loop(self, s):
+        if s.orelse:
+            return s  # rejected by the fence
+        info = {"break": None, "continue": None}
+        if _contains(s.body, gast.Break, into_loops=False):
+            info["break"] = self.names.fresh("broke")
+        if _contains(s.body, gast.Continue, into_loops=False):
+            info["continue"] = self.names.fresh("skipped")
+        body = self.block(s.body, info)
+        if info["continue"]:
+            body = _flatten(body)
+            if any(isinstance(n, gast.Name) and n.id == info["continue"]
+                   and isinstance(n.ctx, gast.Load) for b in body for n in gast.walk(b)):
+                reset = _located(_assign(info["continue"], _const(False)), s.body[0])
+                body = [reset] + body
+            else:  # every continue was absorbed into an else branch: no flag needed
+                body = _without_assignments_to(body, info["continue"])
+        s.body = body
+        flags = []
+        prelude = []
+        if info.get("breaks"):
+            flags.append(info["break"])
+            prelude.append(_located(_assign(info["break"], _const(False)), s))
+        if info.get("returns") or (self.returned and _contains(s.body, gast.Assign, True)
+                                   and any(isinstance(n, gast.Name) and n.id == self.returned
+                                           and isinstance(n.ctx, gast.Store)
+                                           for n in gast.walk(s))):
+            flags.append(self.returned)
+        setattr(s, EXIT_FLAGS, flags)
+        if prelude:
+            return _Seq(prelude + [s])
+        return s
+
+
+class _Seq(list):
+    """Several statements standing where one was (a loop and its flag's initialisation)."""
+
+
+def _without_assignments_to(stmts, name):
+    """Drop ``name = ...`` statements (a flag that nothing ends up reading)."""
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id == name:
+            continue
+        if isinstance(s, gast.If):
+            s.body = _without_assignments_to(s.body, name) or [gast.Pass()]
+            s.orelse = _without_assignments_to(s.orelse, name)
+        elif isinstance(s, (gast.For, gast.While)):
+            s.body = _without_assignments_to(s.body, name) or [gast.Pass()]
+        out.append(s)
+    return out
+
+
+def _flatten(stmts):
+    out = []
+    for s in stmts:
+        if isinstance(s, _Seq):
+            out.extend(_flatten(s))
+        else:
+            if isinstance(s, gast.If):
+                s.body = _flatten(s.body)
+                s.orelse = _flatten(s.orelse)
+            elif isinstance(s, (gast.For, gast.While)):
+                s.body = _flatten(s.body)
+            out.append(s)
+    return out
+
+
+def canonicalize(fn: gast.FunctionDef, reserved) -> gast.FunctionDef:
+    """Rewrite ``fn`` in place (see the module docstring) and return it."""
+    names = _Names(reserved)
+    shadowed = _assigned_names(fn.body) | {a.id for a in fn.args.args}
+    fn.body = _index_loops(fn.body, names, shadowed)
+    fn.body = _flatten(_Exits(names).function(fn.body))
+    return fn

@@ -1,0 +1,70 @@
+"""Independent references for the tests: central finite differences in
+float64, and helpers to compare gradients with structure."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _perturbed(args, i, index, delta):
+    args = list(args)
+    a = args[i]
+    if isinstance(a, np.ndarray):
+        a = a.astype(np.float64, copy=True)
+        a[index] += delta
+    else:
+        a = float(a) + delta
+    args[i] = a
+    return args
+
+
+def numeric_grad(f, args, wrt=0, eps=1e-6):
+    """Central finite differences of a scalar function w.r.t. ``args[wrt]``."""
+    x = args[wrt]
+    if isinstance(x, np.ndarray):
+        g = np.zeros(x.shape)
+        for index in np.ndindex(x.shape):
+            hi = f(*_perturbed(args, wrt, index, eps))
+            lo = f(*_perturbed(args, wrt, index, -eps))
+            g[index] = (hi - lo) / (2 * eps)
+        return g
+    hi = f(*_perturbed(args, wrt, None, eps))
+    lo = f(*_perturbed(args, wrt, None, -eps))
+    return (hi - lo) / (2 * eps)
+
+
+def numeric_vjp(f, args, u, wrt=0, eps=1e-6):
+    """``<u, df/dargs[wrt]>`` by central differences, for non-scalar ``f``."""
+    return numeric_grad(lambda *a: float(np.sum(u * f(*a))), args, wrt, eps)
+
+
+def assert_close(actual, expected, rtol=1e-6, atol=1e-8, what=""):
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(actual, type(expected)) and len(actual) == len(expected), \
+            f"{what}: structure {type(actual).__name__} vs {type(expected).__name__}"
+        for a, e in zip(actual, expected, strict=True):
+            assert_close(a, e, rtol, atol, what)
+        return
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), what
+        for k in expected:
+            assert_close(actual[k], expected[k], rtol, atol, f"{what}[{k!r}]")
+        return
+    assert np.shape(actual) == np.shape(expected), \
+        f"{what}: shape {np.shape(actual)} != {np.shape(expected)}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def check_grad(df_or_f, args, wrt=0, rtol=1e-5, atol=1e-7):
+    """Compare s2s_ad's gradient with finite differences for every ``wrt``."""
+    import s2s_ad as ad
+    f = df_or_f
+    df = ad.grad(f, wrt=wrt)
+    got = df(*args)
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    expected = [numeric_grad(f, args, w) for w in positions]
+    if not isinstance(wrt, tuple):
+        got = (got,)
+    for g, e, w in zip(got, expected, positions, strict=True):
+        assert_close(g, e, rtol, atol, what=f"d/d arg {w}\n{df.source}")
+    return df

@@ -1,0 +1,211 @@
+"""The public API (DESIGN.md §2) end to end, against finite differences."""
+
+import inspect
+import linecache
+import math
+import pdb
+import subprocess
+import sys
+import textwrap
+import traceback
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+from tests.checks import assert_close, check_grad, numeric_grad
+
+
+def seed_f(x):
+    return np.exp(x) + x * x
+
+
+def test_seed_example_from_the_article():
+    df = ad.grad(seed_f)
+    assert abs(df(2.0) - (math.exp(2) + 4)) < 1e-12
+    assert abs(ad.reference.tape_grad(seed_f_tape, 2.0) - (math.exp(2) + 4)) < 1e-12
+
+
+def seed_f_tape(x):
+    return x.exp() + x * x
+
+
+def test_bare_decorator_and_wraps():
+    @ad.grad
+    def f(x):
+        """Docstring kept."""
+        return x * x * x
+
+    assert f(3.0) == 27.0
+    assert f.__name__ == "f" and f.__doc__ == "Docstring kept."
+    assert f.__wrapped__(3.0) == 27.0
+    assert inspect.signature(f) == inspect.signature(f.__wrapped__)
+
+
+def three(x, y, z):
+    return np.sum(x * y) + np.sin(z) * np.sum(y)
+
+
+@pytest.mark.parametrize("wrt, positions", [
+    (0, (0,)), (1, (1,)), ("z", (2,)), (-1, (2,)), ((0, "y"), (0, 1)), (("z", 0), (2, 0)),
+])
+def test_every_wrt_form(wrt, positions):
+    rng = np.random.default_rng(1)
+    args = (rng.normal(size=3), rng.normal(size=3), 0.7)
+    got = ad.grad(three, wrt=wrt)(*args)
+    if not isinstance(wrt, tuple):
+        got = (got,)
+    assert isinstance(got, tuple) and len(got) == len(positions)
+    for g, p in zip(got, positions, strict=True):
+        assert_close(g, numeric_grad(three, args, p), rtol=1e-6)
+
+
+def test_bad_wrt():
+    with pytest.raises(ValueError, match="no parameter 'w'"):
+        ad.grad(three, wrt="w")
+    with pytest.raises(ValueError, match="3 parameters"):
+        ad.grad(three, wrt=5)
+
+
+def test_value_and_grad():
+    v, g = ad.value_and_grad(seed_f)(1.5)
+    assert v == seed_f(1.5)
+    assert abs(g - (math.exp(1.5) + 3.0)) < 1e-12
+    v, (gx, gz) = ad.value_and_grad(three, wrt=(0, 2))(np.ones(3), np.arange(3.0), 0.5)
+    assert_close(gx, np.arange(3.0))
+    assert_close(gz, math.cos(0.5) * 3.0)
+
+
+def nonscalar(x, w):
+    return np.tanh(x * w) / (1.0 + w)
+
+
+def test_vjp_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    x, w = rng.normal(size=(2, 3)), rng.normal(size=3)
+    out, pullback = ad.vjp(nonscalar, x, w)
+    assert_close(out, nonscalar(x, w))
+    u = rng.normal(size=out.shape)
+    gx, gw = pullback(u)
+    assert_close(gx, numeric_grad(lambda x, w: np.sum(u * nonscalar(x, w)), (x, w), 0))
+    assert_close(gw, numeric_grad(lambda x, w: np.sum(u * nonscalar(x, w)), (x, w), 1))
+    gx2, _ = pullback(2 * u)   # the pullback can be reused
+    assert_close(gx2, 2 * gx)
+
+
+def test_grad_of_nonscalar_says_use_vjp():
+    with pytest.raises(TypeError, match="scalar.*vjp or s2s_ad.jacobian"):
+        ad.grad(nonscalar)(np.ones(3), np.ones(3))
+
+
+def test_cache_per_function_wrt_and_mode():
+    assert ad.grad(three) is ad.grad(three)
+    assert ad.grad(three, wrt=1) is ad.grad(three, wrt=1)
+    assert ad.grad(three, wrt=1) is not ad.grad(three, wrt=0)
+    assert ad.value_and_grad(three) is not ad.grad(three)
+
+
+def test_source_and_ir_are_readable_text():
+    df = ad.grad(seed_f)
+    assert df.source.startswith("def grad_seed_f(x):")
+    assert "# grad of: return np.exp(x) + x * x" in df.source
+    assert df.ir.splitlines()[0] == "def seed_f(x):"
+    assert "np.exp(x)" in df.ir
+
+
+def test_show_prints_the_source(capsys):
+    ad.show(ad.grad(seed_f))
+    assert capsys.readouterr().out == ad.grad(seed_f).source
+
+
+def test_int_argument_is_treated_as_float():
+    g = ad.grad(lambda_free_square)(3)
+    assert g == 6.0 and isinstance(g, float)
+
+
+def lambda_free_square(x):
+    return x * x
+
+
+def test_integer_array_is_rejected():
+    with pytest.raises(TypeError, match="dtype int"):
+        ad.grad(lambda_free_square_sum)(np.arange(3))
+
+
+def lambda_free_square_sum(x):
+    return np.sum(x * x)
+
+
+def test_gradient_of_unused_argument_is_zero_with_its_shape():
+    def f(x, y):
+        return np.sum(x) * 2.0
+
+    gx, gy = ad.grad(f, wrt=(0, 1))(np.ones(2), np.ones((2, 3)))
+    assert_close(gx, 2 * np.ones(2))
+    assert gy.shape == (2, 3) and not gy.any()
+
+
+def test_arguments_are_not_mutated():
+    def f(x):
+        y = x * 2.0
+        return np.sum(y * x)
+
+    x = np.arange(3.0)
+    before = x.copy()
+    ad.grad(f)(x)
+    assert_close(x, before)
+
+
+def test_nested_function_with_closure():
+    scale = np.array([1.0, 2.0, 3.0])
+    offset = 0.5
+
+    def loss(w):
+        return np.sum((w * scale - offset) ** 2)
+
+    check_grad(loss, (np.array([0.1, -0.2, 0.3]),))
+
+
+def test_lambda():
+    f = lambda x: np.sin(x) * x  # noqa: E731
+    assert_close(ad.grad(f)(0.3), math.cos(0.3) * 0.3 + math.sin(0.3))
+
+
+def test_function_defined_in_a_notebook_cell():
+    # IPython registers each cell's text in linecache under a pseudo-filename.
+    name = "<ipython-input-7-0123456789ab>"
+    src = "import numpy as np\ndef cell_f(x):\n    return np.sum(np.tanh(x) ** 2)\n"
+    linecache.cache[name] = (len(src), None, src.splitlines(True), name)
+    ns = {}
+    exec(compile(src, name, "exec"), ns)
+    x = np.array([0.2, -0.4])
+    assert_close(ad.grad(ns["cell_f"])(x), 2 * np.tanh(x) * (1 - np.tanh(x) ** 2))
+
+
+def test_generated_code_is_in_linecache_for_inspect_tracebacks_and_pdb():
+    df = ad.grad(seed_f)
+    fn = df.function
+    assert inspect.getsource(fn).strip() == df.source.strip().replace("\n", "\n    ").strip() \
+        or textwrap.dedent(inspect.getsource(fn)).strip() == df.source.strip()
+    assert fn.__code__.co_filename.startswith("<s2s_ad ")
+    # a traceback through the generated code shows its lines
+    try:
+        ad.grad(seed_f)("not a number")
+    except TypeError:
+        tb = traceback.format_exc()
+    assert "t0 = np.exp(x)" in tb
+    # pdb lists the generated source
+    lines = linecache.getlines(fn.__code__.co_filename)
+    assert any("require_scalar" in line for line in lines)
+    assert pdb.Pdb  # the file name is what pdb uses to list source
+
+
+def test_source_is_deterministic_across_processes():
+    code = textwrap.dedent("""
+        import s2s_ad as ad
+        from tests.test_api import three
+        print(ad.grad(three, wrt=(0, 1)).source)
+    """)
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert len(outs) == 1 and "def grad_three" in outs.pop()

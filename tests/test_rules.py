@@ -1,0 +1,312 @@
+"""Every derivative rule, checked numerically on its own.
+
+For each registry entry with a VJP or JVP template and each case of its spec
+in ``rule_specs.py``, the template is run as a plain Python function and
+compared against central finite differences of the primal in float64:
+
+* VJP: the dot-product identity ``<g, J_i v> = <vjp_i(g), v>`` for a random
+  cotangent ``g`` and random directions ``v`` of each differentiable input
+  ``i``, and ``vjp_i(g)`` has input ``i``'s shape;
+* JVP: each tangent contribution equals ``J_i v`` and has the output's shape.
+
+Structural checks make sure the rules stay testable and inlinable: every
+rule has a spec, every VJP has a JVP, and every template body is
+straight-line code of the kinds the inliner lowers.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import inspect
+import math
+import zlib
+
+import gast
+import numpy as np
+import pytest
+from rule_specs import SPECS
+
+import s2s_ad.rules  # noqa: F401  (registers the rules)
+from s2s_ad.rules import REGISTRY
+
+H = 1e-6            # central-difference step
+RTOL, ATOL = 1e-5, 1e-6
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def call_primal(key, args, kwargs):
+    if isinstance(key, tuple):
+        kind = key[0]
+        if kind == "method":
+            return getattr(args[0], key[1])(*args[1:], **kwargs)
+        if kind == "attr":
+            return getattr(args[0], key[1])
+        if kind == "getitem":
+            return args[0][args[1]]
+        if kind == "copy":
+            return copy.copy(args[0])
+        raise AssertionError(f"no primal for {key}")
+    return key(*args, **kwargs)
+
+
+def is_float_value(v) -> bool:
+    if isinstance(v, float):
+        return True
+    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
+
+
+def random_like(v, rng):
+    """A random float value of ``v``'s shape and kind (Python float stays float)."""
+    r = rng.standard_normal(np.shape(v))
+    if isinstance(v, float):
+        return float(r)
+    if isinstance(v, np.floating):
+        return np.float64(r)
+    return np.asarray(r)
+
+
+def inner(a, b) -> float:
+    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+
+
+class Call:
+    """One case of one rule: concrete arguments, the primal value, and where
+    each differentiable parameter sits in the call."""
+
+    def __init__(self, rule, case):
+        self.rule, self.case = rule, case
+        rng = np.random.default_rng(zlib.crc32(f"{rule.name}/{case.id}".encode()))
+        self.rng = rng
+        self.args, self.kwargs = case.make(rng)
+        bound = rule.signature.bind(*self.args, **self.kwargs)
+        names = list(rule.signature.parameters)
+        self.slots = {}       # wrt name -> ("pos", i) / ("kw", name)
+        for name in rule.wrt:
+            if name not in bound.arguments:
+                continue
+            i = names.index(name)
+            self.slots[name] = ("pos", i) if i < len(self.args) else ("kw", name)
+        self.active = [n for n in rule.wrt
+                       if n in self.slots and is_float_value(self.value(n))]
+        self.ans = call_primal(rule.key, self.args, self.kwargs)
+
+    def value(self, name):
+        kind, where = self.slots[name]
+        return self.args[where] if kind == "pos" else self.kwargs[where]
+
+    def primal_with(self, name, value):
+        args, kwargs = list(self.args), dict(self.kwargs)
+        kind, where = self.slots[name]
+        if kind == "pos":
+            args[where] = value
+        else:
+            kwargs[where] = value
+        return call_primal(self.rule.key, tuple(args), kwargs)
+
+    def directional(self, name, v):
+        """``J_name v`` by central differences."""
+        x = self.value(name)
+        plus = self.primal_with(name, x + H * v)
+        minus = self.primal_with(name, x - H * v)
+        return (np.asarray(plus, dtype=np.float64) - np.asarray(minus, dtype=np.float64)) / (2 * H)
+
+    def pick(self, out, name):
+        """The element of a template's result for differentiable param ``name``."""
+        if len(self.rule.wrt) == 1:
+            return out
+        assert isinstance(out, tuple) and len(out) == len(self.rule.wrt), out
+        return out[self.rule.wrt.index(name)]
+
+
+def _cases(which):
+    params = []
+    for key, rule in REGISTRY.items():
+        if getattr(rule, which) is None:
+            continue
+        seen = {}
+        for c in SPECS.get(key, []):
+            n = seen[c.id] = seen.get(c.id, 0) + 1
+            cid = c.id if n == 1 else f"{c.id}#{n}"
+            params.append(pytest.param(rule, c, id=f"{rule.name}[{cid}]"))
+    return params
+
+
+# ---------------------------------------------------------------- numerical checks
+
+
+@pytest.mark.parametrize("rule,case", _cases("vjp"))
+def test_vjp(rule, case):
+    call = Call(rule, case)
+    assert call.active, f"case {case.id} differentiates nothing"
+    g = random_like(call.ans, call.rng)
+    with np.errstate(divide="ignore", invalid="ignore"):  # elements for inactive params
+        out = rule.vjp(g, call.ans, *call.args, **call.kwargs)
+    for name in call.active:
+        x = call.value(name)
+        gx = call.pick(out, name)
+        assert np.shape(gx) == np.shape(x), \
+            f"VJP for {name!r} has shape {np.shape(gx)}, the input {np.shape(x)}"
+        for _ in range(2):
+            v = random_like(x, call.rng)
+            lhs = inner(g, call.directional(name, v))
+            rhs = inner(gx, v)
+            assert math.isfinite(lhs) and math.isfinite(rhs), (lhs, rhs)
+            np.testing.assert_allclose(rhs, lhs, rtol=RTOL, atol=ATOL,
+                                       err_msg=f"<vjp_{name}(g), v> != <g, J v>")
+
+
+@pytest.mark.parametrize("rule,case", _cases("jvp"))
+def test_jvp(rule, case):
+    call = Call(rule, case)
+    assert call.active, f"case {case.id} differentiates nothing"
+    tangents = {n: random_like(call.value(n), call.rng) if n in call.active else 0.0
+                for n in rule.wrt}
+    with np.errstate(divide="ignore", invalid="ignore"):  # elements for inactive params
+        out = rule.jvp(*tangents.values(), call.ans, *call.args, **call.kwargs)
+    for name in call.active:
+        contribution = call.pick(out, name)
+        assert np.all(np.isfinite(contribution)), contribution
+        assert np.shape(contribution) == np.shape(call.ans), \
+            f"JVP contribution of {name!r} has shape {np.shape(contribution)}, " \
+            f"the output {np.shape(call.ans)}"
+        np.testing.assert_allclose(contribution, call.directional(name, tangents[name]),
+                                   rtol=RTOL, atol=ATOL, err_msg=f"JVP for {name!r}")
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def test_every_rule_has_a_spec():
+    missing = [r.name for k, r in REGISTRY.items()
+               if (r.vjp is not None or r.jvp is not None) and not SPECS.get(k)]
+    assert not missing, f"rules without test cases in tests/rule_specs.py: {missing}"
+
+
+def test_every_spec_names_a_rule():
+    stale = [k for k in SPECS if k not in REGISTRY
+             or (REGISTRY[k].vjp is None and REGISTRY[k].jvp is None)]
+    assert not stale, f"specs for keys with no rule: {stale}"
+
+
+def test_every_vjp_has_a_jvp():
+    missing = [r.name for r in REGISTRY.values() if r.vjp is not None and r.jvp is None]
+    assert not missing, f"rules with a VJP but no JVP: {missing}"
+
+
+def test_nondiff_rules_have_no_templates():
+    both = [r.name for r in REGISTRY.values() if r.nondiff and (r.vjp or r.jvp)]
+    assert not both, both
+
+
+# ---------------------------------------------------------------- template syntax
+
+_EXPR_NODES = (gast.Name, gast.Constant, gast.Call, gast.keyword, gast.BinOp, gast.UnaryOp,
+               gast.Compare, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
+               gast.expr_context, gast.operator, gast.unaryop, gast.cmpop)
+
+
+def _templates():
+    seen, params = set(), []
+    for rule in REGISTRY.values():
+        for which in ("vjp", "jvp"):
+            fn = getattr(rule, which)
+            if fn is not None and (fn, which) not in seen:
+                seen.add((fn, which))
+                params.append(pytest.param(rule, which, id=f"{rule.name}-{which}"))
+    return params
+
+
+@pytest.mark.parametrize("rule,which", _templates())
+def test_template_is_inlinable(rule, which):
+    """Straight-line code the inliner lowers: single-name assignments, one
+    final return of one element per differentiable param, and only calls,
+    operators, attributes, subscripts and tuple/list displays; every free
+    name resolves in the template's module; the parameters follow the
+    registry's conventions."""
+    fn = getattr(rule, which)
+    node = rule.template_ast(which)
+    *prelude, ret = node.body
+    for s in prelude:
+        assert isinstance(s, gast.Assign) and len(s.targets) == 1 \
+            and isinstance(s.targets[0], gast.Name), \
+            f"{fn.__qualname__}: only `name = expr` may precede the return, got {gast.dump(s)}"
+    assert isinstance(ret, gast.Return) and ret.value is not None, \
+        f"{fn.__qualname__} must end with a return"
+    for s in node.body:
+        for n in gast.walk(s.value):
+            assert isinstance(n, _EXPR_NODES), \
+                f"{fn.__qualname__}: {type(n).__name__} is not allowed in a template"
+            if isinstance(n, gast.Compare):
+                assert len(n.ops) == 1, f"{fn.__qualname__}: chained comparison"
+            if isinstance(n, gast.Call):
+                assert not any(k.arg is None for k in n.keywords), f"{fn.__qualname__}: **kwargs"
+    n_wrt = len(rule.wrt)
+    if n_wrt > 1:
+        assert isinstance(ret.value, gast.Tuple) and len(ret.value.elts) == n_wrt, \
+            f"{fn.__qualname__} must return a tuple of {n_wrt} ({rule.wrt})"
+    else:
+        assert not isinstance(ret.value, gast.Tuple), f"{fn.__qualname__} returns a tuple"
+
+    params = list(inspect.signature(fn).parameters.values())
+    primal = list(rule.signature.parameters.values())
+    if which == "vjp":
+        rest = params[2:]
+    else:
+        assert [p.name for p in params[:n_wrt]] == ["d" + w for w in rule.wrt], \
+            f"{fn.__qualname__}: tangents must be named {['d' + w for w in rule.wrt]}"
+        assert params[n_wrt].name == "ans"
+        rest = params[n_wrt + 1:]
+    assert [(p.name, p.kind, p.default) for p in rest] == \
+        [(p.name, p.kind, p.default) for p in primal], \
+        f"{fn.__qualname__}: primal params differ from the rule's signature {rule.signature}"
+
+    local = {p.name for p in params} | {s.targets[0].id for s in prelude}
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in local:
+            assert n.id in fn.__globals__ or hasattr(builtins, n.id), \
+                f"{fn.__qualname__}: free name {n.id!r} is not defined in its module"
+
+
+# ---------------------------------------------------------------- ties and kinks
+
+
+def test_max_reduction_splits_ties_evenly():
+    rule = REGISTRY[np.max]
+    a = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    g = np.array([6.0, 3.0])
+    out = rule.vjp(g, np.max(a, axis=1), a, axis=1)
+    np.testing.assert_array_equal(out, [[0, 3, 3], [1, 1, 1]])
+    t = rule.jvp(np.ones_like(a), np.max(a, axis=1), a, axis=1)
+    np.testing.assert_array_equal(t, [1.0, 1.0])
+
+
+def test_maximum_splits_ties_evenly():
+    rule = REGISTRY[np.maximum]
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, 5.0, 0.0])
+    gx, gy = rule.vjp(np.ones(3), np.maximum(x, y), x, y)
+    np.testing.assert_array_equal(gx, [0.5, 0, 1])
+    np.testing.assert_array_equal(gy, [0.5, 1, 0])
+
+
+def test_norm_inf_splits_ties_evenly():
+    rule = REGISTRY[np.linalg.norm]
+    x = np.array([-2.0, 1.0, 2.0])
+    out = rule.vjp(1.0, np.linalg.norm(x, np.inf), x, np.inf)
+    np.testing.assert_array_equal(out, [-0.5, 0, 0.5])
+
+
+def test_abs_and_clip_at_kinks():
+    assert REGISTRY[np.absolute].vjp(1.0, 0.0, 0.0) == 0.0
+    assert REGISTRY[math.fabs].vjp(1.0, 0.0, 0.0) == 0.0
+    ga, glo, ghi = REGISTRY[np.clip].vjp(np.ones(3), np.array([0.0, 0.0, 1.0]),
+                                         np.array([-1.0, 0.0, 2.0]), 0.0, 1.0)[:3]
+    np.testing.assert_array_equal(ga, [0, 1, 0])      # at the bound: to a
+    assert (glo, ghi) == (1.0, 1.0)
+
+
+def test_sinc_derivative_at_zero():
+    x = np.array([0.0])
+    assert REGISTRY[np.sinc].vjp(np.ones(1), np.sinc(x), x)[0] == 0.0
