@@ -43,7 +43,7 @@ class _Primal:
         self.pf = pf
         self.fn = lower_function(pf, registry.is_pure)
         self.namespace = Namespace(lookup=pf.lookup_free, closure=pf.closure,
-                                   reserved=self.fn.reserved)
+                                   reserved=self.fn.reserved, locals=self.fn.locals)
 
     def wrt_indices(self, wrt) -> list[int]:
         names = self.fn.param_names

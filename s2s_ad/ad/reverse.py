@@ -180,7 +180,7 @@ class _Reverse:
             r = ctx.restore.get(a.id)
             if r is None:
                 r = ctx.restore[a.id] = ir.Var(a.hint)
-                r.adjoint_of, r.tangent_of = a.adjoint_of, a.tangent_of
+                r.adjoint_of, r.tangent_of, r.like = a.adjoint_of, a.tangent_of, a
                 loop = ctx.loop
                 if a is loop.target:
                     # the index is recomputed from the iterable, not saved
@@ -277,28 +277,48 @@ class _Reverse:
         if not want:
             return
         params = list(rule.vjp.__code__.co_varnames[:2])
-        env = {name: (tuple(self.primal(x) for x in v) if isinstance(v, tuple)
-                      else self.primal(v)) for name, v in binding.items()}
-        ans = self.primal(eqn.outs[0])
-        env.update({params[0]: g, params[1]: ans})
-        stmts, atoms = templates.inline(rule, "vjp", env, want, eqn.loc, self._same_shape, ans)
+        env = {name: (tuple(self._lazy_primal(x) for x in v) if isinstance(v, tuple)
+                      else self._lazy_primal(v)) for name, v in binding.items()}
+        env.update({params[0]: g, params[1]: self._lazy_primal(eqn.outs[0])})
+        ex = templates.Expansion(rule, "vjp", env, eqn.loc, self._same_shape, eqn.outs[0])
+        self._extend(ex.prelude())
+        # Contributions that add to an existing adjoint first, new ones last: the
+        # new adjoint can then reuse the name of g, which nothing reads after it.
+        carried = {c.id for c in self.loops[-1].loop.carried} if self.loops else set()
+
+        def order(i):
+            targets = [a for a in _flat(binding[rule.wrt[i]]) if isinstance(a, ir.Var)]
+            fresh = not any(self.adj.get(a.id) is not None for a in targets)
+            return fresh, any(a.id in carried for a in targets)
+
+        want.sort(key=order)
+        for i in want:
+            stmts, atom = ex.element(i)
+            self._extend(stmts)
+            for a in _flat(binding[rule.wrt[i]]):
+                self.accumulate(a, atom, eqn.loc)
+
+    def _extend(self, stmts):
         for s in stmts:
             s.group = self.group
             self.fresh.update(v.id for v in s.outs)
         self.out.extend(stmts)
-        for i, atom in zip(want, atoms, strict=True):
-            for a in _flat(binding[rule.wrt[i]]):
-                self.accumulate(a, atom, eqn.loc)
+
+    def _lazy_primal(self, a):
+        if not isinstance(a, ir.Var):
+            return a
+        out = self.out
+        return templates.Lazy(lambda: self._primal_into(a, out), a)
+
+    def _primal_into(self, a, out):
+        saved, self.out = self.out, out
+        try:
+            return self.primal(a)
+        finally:
+            self.out = saved
 
     def _same_shape(self, a, b):
-        return self.shapes.same(self._unrestored(a), self._unrestored(b))
-
-    def _unrestored(self, a):
-        for ctx in self.loops:
-            for vid, r in ctx.restore.items():
-                if r is a:
-                    return _VarId(vid)
-        return a
+        return self.shapes.same(a, b)
 
     def index_value(self, eqn) -> ir.Atom:
         """The subscript of a GetItem as a value (``(i, slice(1, j))``)."""
@@ -420,26 +440,25 @@ class _Reverse:
             a = self.adj.get(v.id)
             init.append(a if a is not None else self.zeros(v, L.loc))
         carried_in = [ir.Var(adjoint_of=v) for v in loop_vars]
-        index = ir.Var("i" if L.target is None else None)
-        if L.target is not None:
-            index.hint = L.target.hint
+        index = ir.Var(L.target.hint if L.target is not None else "it")
         ctx = _LoopContext(L, iteration, index)
         # --- backward body
         before = self.adj
         self.adj = dict(before)
         for v, cin in zip(outer, carried_in[len(active_carried):], strict=True):
             self.adj[v.id] = cin
-        for (c, n, o, i), cin in zip(active_carried, carried_in, strict=True):
+        k = len(active_carried)
+        for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
             self.adj.pop(c.id, None)
         saved_out, self.out = self.out, []
         self.loops.append(ctx)
         self.group = None
-        for (c, n, o, i), cin in zip(active_carried, carried_in, strict=True):
+        for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
             self.accumulate(n, cin, L.loc)
         self.block(L.body)
         self.group = None
         nxt = []
-        for (c, n, o, i), cin in zip(active_carried, carried_in, strict=True):
+        for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
             a = self.adj.get(c.id)
             if a is None:
                 a = self.emit(ir.Call(True), [helper(runtime.zeros_like), cin], adjoint_of=c,
@@ -448,6 +467,8 @@ class _Reverse:
         for v in outer:
             nxt.append(self.adj[v.id])
         self.loops.pop()
+        if L.target is not None and L.target.id in ctx.restore:
+            index.hint = "it"  # the user's name goes to the restored loop variable
         body_stmts = ctx.prelude + self._restores(ctx) + self.out
         self.out = saved_out
         self.adj = before
@@ -558,13 +579,6 @@ class _Reverse:
             outs.append(o)
         return before + [ir.Loop(L.kind, carried, init, body, nxt, outs, L.iterable, L.target,
                                  L.cond_block, L.cond, L.exit_flags, L.loc)]
-
-
-class _VarId:
-    """Stands for a primal var when asking the shape analysis about a restored copy."""
-
-    def __init__(self, vid):
-        self.id = vid
 
 
 class _Restore(ir.Op):

@@ -43,17 +43,33 @@ def _rule_scope(template) -> Scope:
 _SCOPES: dict = {}
 
 
+class Lazy:
+    """A parameter value computed only if the template reads it (so a value
+    that must be restored inside a backward loop is saved only when used)."""
+
+    def __init__(self, make, atom):
+        self.make = make
+        self.atom = atom  # the primal value it stands for (for the shape analysis)
+
+
 class TemplateLowerer(Lowerer):
     def __init__(self, scope, env, loc, same_shape, ans):
-        super().__init__(scope, {k: v for k, v in env.items() if not isinstance(v, tuple)}, loc)
-        self._packed = {k: v for k, v in env.items() if isinstance(v, tuple)}
+        super().__init__(scope, {}, loc)
+        self._pending = dict(env)
         self.same_shape = same_shape
-        self.ans = ans
+        self._ans = ans
+
+    def _force(self, key, value):
+        if isinstance(value, Lazy):
+            value = value.make()
+        return value
 
     def name(self, node):
-        packed = self._packed.pop(node.id, None)
-        if packed is not None:  # a *args parameter: build the tuple where it is used
-            self.env[node.id] = self.emit(ir.Build("tuple"), list(packed))
+        if node.id in self._pending and node.id not in self.env:
+            value = self._force(node.id, self._pending.pop(node.id))
+            if isinstance(value, tuple):  # a *args parameter: build the tuple where it is used
+                value = self.emit(ir.Build("tuple"), [self._force(node.id, v) for v in value])
+            self.env[node.id] = value
         return super().name(node)
 
     def expr_BinOp(self, node, hint):
@@ -69,9 +85,11 @@ class TemplateLowerer(Lowerer):
         if (isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords
                 and self.scope.lookup(node.func.id)[1] is runtime.unbroadcast
                 and node.func.id not in self.env):
-            target = self.expr(node.args[1])
-            if self.same_shape(target, self.ans):
-                return self.expr(node.args[0])
+            if isinstance(node.args[1], gast.Name) and node.args[1].id in self._pending:
+                target = self._pending[node.args[1].id]
+                target = target.atom if isinstance(target, Lazy) else target
+                if self.same_shape(target, self._ans):
+                    return self.expr(node.args[0])
         return super().expr_Call(node, hint)
 
 
@@ -100,30 +118,59 @@ def fold_binop(op_type, left, right):
     return None
 
 
+class Expansion:
+    """One inlining of ``rule``'s ``which`` template ("vjp"/"jvp") with
+    ``env`` binding its parameters. The shared statements before the
+    ``return`` come from :meth:`prelude`; each element of the returned tuple
+    from :meth:`element`, so the caller can interleave its own statements."""
+
+    def __init__(self, rule, which: str, env: dict, loc, same_shape, ans):
+        template = rule.vjp if which == "vjp" else rule.jvp
+        self.rule = rule
+        self.node = rule.template_ast(which)
+        scope = _SCOPES.get(template)
+        if scope is None:
+            scope = _SCOPES[template] = _rule_scope(template)
+        self.lowerer = TemplateLowerer(scope, env, loc, same_shape, ans)
+        *self._prelude, ret = self.node.body
+        if not isinstance(ret, gast.Return):
+            raise TypeError(f"rule template {template.__qualname__} must end with a return")
+        self.value = ret.value
+        self._whole = None
+
+    def _take(self) -> list:
+        stmts = self.lowerer.block.stmts
+        self.lowerer.block = ir.Block()
+        for s in stmts:  # template locals are temporaries in generated code
+            for v in s.outs:
+                v.hint = None
+        return stmts
+
+    def prelude(self) -> list:
+        self.lowerer.lower_body(self._prelude)
+        return self._take()
+
+    def element(self, i: int):
+        n = len(self.rule.wrt)
+        value = self.value
+        if n > 1 and isinstance(value, gast.Tuple) and len(value.elts) == n:
+            atom = self.lowerer.expr(value.elts[i])
+        elif n == 1:
+            atom = self.lowerer.expr(value)
+        else:
+            if self._whole is None:
+                self._whole = self.lowerer.expr(value)
+            atom = self.lowerer.emit(ir.GetItem(("atom", 1)), [self._whole, ir.Const(i)])
+        return self._take(), atom
+
+
 def inline(rule, which: str, env: dict, want: list[int], loc, same_shape, ans):
-    """Lower ``rule``'s ``which`` template ("vjp"/"jvp") with ``env`` binding
-    its parameters; return ``(statements, [atom for each index in want])``
-    where the indices select elements of the template's returned tuple."""
-    template = rule.vjp if which == "vjp" else rule.jvp
-    node = rule.template_ast(which)
-    scope = _SCOPES.get(template)
-    if scope is None:
-        scope = _SCOPES[template] = _rule_scope(template)
-    lowerer = TemplateLowerer(scope, env, loc, same_shape, ans)
-    *prelude, ret = node.body
-    if not isinstance(ret, gast.Return):
-        raise TypeError(f"rule template {template.__qualname__} must end with a return")
-    lowerer.lower_body(prelude)
-    n = len(rule.wrt)
-    value = ret.value
-    if n > 1 and isinstance(value, gast.Tuple) and len(value.elts) == n:
-        atoms = [lowerer.expr(value.elts[i]) for i in want]
-    elif n == 1:
-        atoms = [lowerer.expr(value)]
-    else:
-        whole = lowerer.expr(value)
-        atoms = [lowerer.emit(ir.GetItem(("atom", 1)), [whole, ir.Const(i)]) for i in want]
-    for s in lowerer.block.stmts:  # template locals are temporaries in generated code
-        for v in s.outs:
-            v.hint = None
-    return lowerer.block.stmts, atoms
+    """All wanted elements at once: ``(statements, atoms)``."""
+    ex = Expansion(rule, which, env, loc, same_shape, ans)
+    stmts = ex.prelude()
+    atoms = []
+    for i in want:
+        more, atom = ex.element(i)
+        stmts += more
+        atoms.append(atom)
+    return stmts, atoms

@@ -47,6 +47,7 @@ class Namespace:
     lookup: object                      # name -> (found, value)
     closure: dict = field(default_factory=dict)
     reserved: frozenset = frozenset()
+    locals: frozenset = frozenset()
 
 
 @dataclass
@@ -77,6 +78,19 @@ class _FunctionEmitter:
     def _fold_candidates(self):
         counts = analysis.use_counts(self.spec.blocks, _flat(self.spec.returns))
         self.counts = counts
+        self._carried_out = {}
+
+        def loops(b):
+            for s in b.stmts:
+                if isinstance(s, ir.Loop):
+                    for c, o in zip(s.carried, s.outs, strict=True):
+                        self._carried_out[c.id] = o.id
+                    loops(s.body)
+                elif isinstance(s, ir.If):
+                    loops(s.then)
+                    loops(s.orelse)
+        for b in self.spec.blocks:
+            loops(b)
 
         def foldable_into(a, s, stmts, j):
             if not isinstance(a, ir.Var) or counts.get(a.id) != 1:
@@ -186,8 +200,8 @@ class _FunctionEmitter:
                     live.enter("branch", entry)
                     self._live_block(region, live)
                     self._uses([y for y in ys if not ir.is_undefined(y)], live)
-                    for o in s.outs:
-                        live.define(o)
+                    for o, y in zip(s.outs, ys, strict=True):
+                        live.define(o, copy_of=y)
                     live.step()
                     live.exit()
                 for o, a, c in zip(s.outs, s.then_yield, s.else_yield, strict=True):
@@ -201,7 +215,7 @@ class _FunctionEmitter:
                 entry = live.pos
                 live.enter("loop", entry)
                 for c, i in zip(s.carried, s.init, strict=True):
-                    live.define(c)
+                    live.define(c, copy_of=i)
                     live.prefer(c, i)
                 live.step()
                 if s.target is not None:
@@ -214,15 +228,20 @@ class _FunctionEmitter:
                 self._live_block(s.body, live)
                 self._uses([n for n in s.next if not ir.is_undefined(n)], live)
                 for c, n in zip(s.carried, s.next, strict=True):
-                    live.define(c)
+                    live.define(c, copy_of=n)
                     live.prefer(n, c)
+                next_pos = live.pos
                 live.step()
                 self._uses(s.exit_flags, live)
                 live.step()
                 live.exit()
-                self._uses(s.carried, live)
+                # leaving the loop: the carried values come from the last copy at the
+                # end of the body (or straight from the entry when it never ran)
+                for c, o in zip(s.carried, s.outs, strict=True):
+                    if self.counts.get(o.id):
+                        live._cover(c.id, next_pos, live.pos)
                 for o, c in zip(s.outs, s.carried, strict=True):
-                    live.define(o)
+                    live.define(o, copy_of=c)
                     live.prefer(o, c)
                 live.step()
             else:
@@ -281,12 +300,19 @@ class _FunctionEmitter:
         out.append(("    return " + ", ".join(rets), None))
         return out
 
+    def _needed(self, v: ir.Var) -> bool:
+        """Is a phi or loop value read anywhere (itself, or the loop value it feeds)?"""
+        if self.counts.get(v.id):
+            return True
+        carried_out = self._carried_out.get(v.id)
+        return carried_out is not None and bool(self.counts.get(carried_out))
+
     def copies(self, dsts, srcs, pad, out, loc=None):
         """Parallel copies ``dst = src`` where names differ (one tuple
         assignment if there are several, so swaps stay correct)."""
         pairs = []
         for d, src in zip(dsts, srcs, strict=True):
-            if ir.is_undefined(src):
+            if ir.is_undefined(src) or not self._needed(d):
                 continue
             dn, sn = self.namer.names[d.id], self.text(src)
             if dn != sn:
@@ -412,15 +438,12 @@ class ModuleEmitter:
         else:
             root_value = a.value if not rest else self._root_value(a, root)
             found, user_value = self.ns.lookup(root)
-            if found and user_value is root_value and root not in self.ns.reserved - set(
-                    self.ns.closure):
+            if found and user_value is root_value and root not in self.ns.locals:
+                # the user's code sees this very object under this name: use it
                 name = root
                 self.base.taken.add(root)
                 if root in self.ns.closure:
                     self.bindings[root] = self.ns.closure[root]
-            elif found and user_value is root_value and root in self.ns.closure:
-                name = root
-                self.bindings[root] = self.ns.closure[root]
             else:
                 name = self.bind_value(root_value, root)
         node: ast.expr = ast.Name(name, ast.Load())

@@ -27,13 +27,18 @@ class Liveness:
     def __init__(self):
         self.pos = 0
         self.defs: dict[int, int] = {}
+        self.all_defs: dict[int, list[int]] = {}
+        self.copy_of: dict[tuple[int, int], int] = {}  # (var, def position) -> copied var
         self.intervals: dict[int, list[list[int]]] = {}
         self.order: list[ir.Var] = []
         self.regions: list[dict] = []   # enclosing branches/loops, innermost last
         self.pref: dict[int, list[ir.Var]] = {}
 
-    def define(self, v: ir.Var, at: int | None = None):
+    def define(self, v: ir.Var, at: int | None = None, copy_of=None):
         at = self.pos if at is None else at
+        if isinstance(copy_of, ir.Var):
+            self.copy_of[(v.id, at)] = copy_of.id
+        self.all_defs.setdefault(v.id, []).append(at)
         if v.id not in self.defs:
             self.defs[v.id] = at
             self.order.append(v)
@@ -45,7 +50,7 @@ class Liveness:
         if not isinstance(atom, ir.Var) or atom.id not in self.defs:
             return
         u = self.pos if at is None else at
-        d = self.defs[atom.id]
+        d = max((p for p in self.all_defs[atom.id] if p <= u), default=self.defs[atom.id])
         for region in reversed(self.regions):
             if region["start"] <= d:
                 break
@@ -78,15 +83,22 @@ class Liveness:
         self.pref.setdefault(v.id, []).extend(o for o in others if isinstance(o, ir.Var))
 
 
-def _overlap(a: list[list[int]], b: list[list[int]], def_a: int, def_b: int) -> bool:
-    if def_a == def_b:
-        return True
-    for x0, x1 in a:
-        for y0, y1 in b:
-            if x0 < y1 and y0 < x1:
-                return True
-            if (x0 == y0 and x0 in (def_a, def_b)):
-                return True
+def _interferes(a, b, live: Liveness) -> bool:
+    """Two values interfere if one is defined where the other is live and
+    still needed afterwards (a last use at the defining statement is fine:
+    the statement reads before it writes; a copy of the other is fine: it is
+    the same value), or both are defined together."""
+    a_defs, b_defs = live.all_defs.get(a, [-1]), live.all_defs.get(b, [-2])
+    a_ivs, b_ivs = live.intervals.get(a, []), live.intervals.get(b, [])
+    for p in set(a_defs) & set(b_defs):
+        if live.copy_of.get((a, p)) != b and live.copy_of.get((b, p)) != a:
+            return True
+    for p in a_defs:
+        if live.copy_of.get((a, p)) != b and any(x0 <= p < x1 for x0, x1 in b_ivs):
+            return True
+    for p in b_defs:
+        if live.copy_of.get((b, p)) != a and any(x0 <= p < x1 for x0, x1 in a_ivs):
+            return True
     return False
 
 
@@ -113,17 +125,15 @@ class Namer:
     def _free(self, name: str, v: ir.Var, live: Liveness, own: bool) -> bool:
         if name in self.taken or (name in self.reserved and not own):
             return False
-        mine = live.intervals.get(v.id, [[0, 0]])
-        d = live.defs.get(v.id, 0)
-        for other in self.holders.get(name, ()):
-            if _overlap(mine, live.intervals.get(other, [[0, 0]]), d, live.defs.get(other, -1)):
-                return False
-        return True
+        return not any(_interferes(v.id, other, live) for other in self.holders.get(name, ()))
 
     def assign(self, v: ir.Var, live: Liveness) -> str:
         if v.id in self.names:
             return self.names[v.id]
-        for p in live.pref.get(v.id, ()):
+        prefs = list(live.pref.get(v.id, ()))
+        if v.like is not None:
+            prefs.append(v.like)
+        for p in prefs:
             name = self.names.get(p.id)
             if name is not None and self._free(name, v, live, own=True):
                 return self._take(v, name)

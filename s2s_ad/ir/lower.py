@@ -413,6 +413,14 @@ def reserved_names(node) -> frozenset:
     return frozenset(names)
 
 
+def params_and_targets(node) -> set[str]:
+    names = {a.id for a in node.args.args}
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+            names.add(n.id)
+    return names
+
+
 def lower_function(pf, is_pure: Callable) -> ir.Function:
     """Lower a parsed, fenced user function to the IR."""
     scope = Scope(lookup=pf.lookup_free, origin="user", filename=pf.filename,
@@ -430,4 +438,5 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
                        body=lowerer.block, result=result, filename=pf.filename,
                        firstlineno=pf.line_offset + 1,
                        defaults=tuple(pf.fn.__defaults__ or ()),
-                       reserved=reserved | reserved_names(node))
+                       reserved=reserved | reserved_names(node),
+                       locals=frozenset(params_and_targets(node)))

@@ -24,7 +24,7 @@ class Var:
     ``None`` for a temporary); ``adjoint_of`` / ``tangent_of`` name the primal
     value a derivative variable belongs to, so codegen can call it ``bx``/``dx``."""
 
-    __slots__ = ("id", "hint", "adjoint_of", "tangent_of", "stack_of")
+    __slots__ = ("id", "hint", "adjoint_of", "tangent_of", "stack_of", "like")
 
     def __init__(self, hint: str | None = None, *, adjoint_of: Var | None = None,
                  tangent_of: Var | None = None, stack_of: Var | None = None):
@@ -33,6 +33,7 @@ class Var:
         self.adjoint_of = adjoint_of
         self.tangent_of = tangent_of
         self.stack_of = stack_of  # the list that saves this value once per iteration
+        self.like: Var | None = None  # prefer this value's name (a restored copy of it)
 
     def __repr__(self):
         return f"Var({self.hint or 't'}#{self.id})"
@@ -334,6 +335,7 @@ class Function:
     firstlineno: int = 1
     defaults: tuple = ()
     reserved: frozenset = frozenset()  # every identifier the user's code mentions
+    locals: frozenset = frozenset()    # the names it binds (parameters, assignments)
 
 
 def walk_eqns(block: Block):
