@@ -25,7 +25,7 @@ import zlib
 import gast
 import numpy as np
 import pytest
-from rule_specs import SPECS
+from tests.rule_specs import SPECS
 
 import s2s_ad.rules  # noqa: F401  (registers the rules)
 from s2s_ad.rules import REGISTRY
