@@ -22,12 +22,14 @@ from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
 from .codegen.load import load
 from .frontend import fence
 from .frontend.source import parse_function
+from .ir import analysis
 from .ir import nodes as ir
 from .ir.lower import lower_function
 from .ir.printer import format_function
 from .rules import registry
 
 _lock = threading.RLock()
+reverse_hooks = None  # set below
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -96,20 +98,16 @@ def _seed_block(fn: ir.Function, adj: Adjoint) -> ir.Block:
 
 
 def _residuals(adj: Adjoint) -> list[ir.Var]:
-    defined = {v.id for s in adj.backward.stmts for v in s.outs}
+    """What the backward half reads from the forward half, in definition order."""
+    flat = []
+    for g in adj.grads:
+        flat.extend(g if isinstance(g, list) else [g])
+    needed = analysis.free_vars(adj.backward, flat)
     if adj.seed is not None:
-        defined.add(adj.seed.id)
-    needed: dict[int, ir.Var] = {}
-    for s in adj.backward.stmts:
-        for a in s.atoms():
-            if isinstance(a, ir.Var) and a.id not in defined:
-                needed[a.id] = a
-    for a in adj.grads:
-        if isinstance(a, ir.Var) and a.id not in defined:
-            needed[a.id] = a
-    order = [p.id for p in adj.primal.params] + [v.id for e in ir.walk_eqns(adj.forward)
-                                                 for v in e.outs]
-    rank = {vid: i for i, vid in enumerate(order)}
+        needed.pop(adj.seed.id, None)
+    order = [p.id for p in adj.primal.params]
+    defs = analysis.definitions(adj.forward)
+    rank = {vid: i for i, vid in enumerate(order + defs)}
     return sorted(needed.values(), key=lambda v: rank.get(v.id, -1))
 
 
@@ -197,12 +195,15 @@ def _as_differentiable(v, name):
     return v
 
 
+_IN_PROGRESS = object()
+
+
 def _build(f, wrt, kind: str) -> Transformed:
     with _lock:
         entry = _cache_entry(f)
         key = (kind, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt)
         cached = entry.get(key)
-        if cached is not None:
+        if cached is not None and cached is not _IN_PROGRESS:
             return cached
         primal = _primal(f)
         idx = primal.wrt_indices(wrt)
@@ -220,19 +221,44 @@ def _build(f, wrt, kind: str) -> Transformed:
             specs = [FunctionSpec(f"{kind}_{base}", fn.params,
                                   [adj.forward, _seed_block(fn, adj), adj.backward],
                                   returns, defaults=fn.defaults)]
-        else:  # vjp: split forward/backward pair
+        else:  # vjp / split: a forward/backward pair
             res = _residuals(adj)
             res_var = ir.Var("residuals")
             seed = adj.seed or ir.Var("g")
+            back = grads if kind == "split" and len(grads) == 1 else [_tuple_atom(grads)]
+            top = {v.id for s in adj.forward.stmts if not isinstance(s, ir.If)
+                   for v in getattr(s, "outs", [])} | {p.id for p in fn.params}
+            maybe_unset = [v for v in res if v.id not in top]
             specs = [FunctionSpec(f"{base}_fwd", fn.params, [adj.forward],
-                                  [fn.result, _tuple_atom(res)], defaults=fn.defaults),
+                                  [fn.result, _tuple_atom(res)], defaults=fn.defaults,
+                                  predeclare=maybe_unset),
                      FunctionSpec(f"{base}_bwd", [res_var, seed], [adj.backward],
-                                  [_tuple_atom(grads)], unpack=(res_var, res))]
+                                  back, unpack=(res_var, res))]
         gen = emitter.emit(specs, fn.filename)
         fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
         result = Transformed(f, primal, gen, fns, filename, idx, kind)
         entry[key] = result
         return result
+
+
+def _split_pair(callee, wrt: tuple[int, ...]):
+    """The forward and backward halves of ``callee`` for a call site whose
+    arguments at positions ``wrt`` are active. A recursive call (the pair is
+    being built right now) gets late-bound references instead."""
+    entry = _cache_entry(callee)
+    key = ("split", wrt)
+    if key not in entry:
+        entry[key] = _IN_PROGRESS
+        try:
+            _build(callee, wrt, "split")
+        except BaseException:
+            entry.pop(key, None)
+            raise
+    built = entry[key]
+    if built is _IN_PROGRESS:
+        return (runtime.LateBound(lambda: entry[key]._fns[0], f"{callee.__name__}_fwd"),
+                runtime.LateBound(lambda: entry[key]._fns[1], f"{callee.__name__}_bwd"))
+    return built._fns
 
 
 def _tuple_atom(atoms):
@@ -293,3 +319,8 @@ def show(df, file=None) -> None:
 
 
 _ = (inspect, types)
+
+
+from .ad import reverse as _reverse_module  # noqa: E402
+
+_reverse_module.SPLIT_PAIR = _split_pair

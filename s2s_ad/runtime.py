@@ -110,3 +110,22 @@ def _describe(y):
     if isinstance(y, np.ndarray):
         return f"an array of shape {y.shape}"
     return f"a {type(y).__name__}"
+
+
+class LateBound:
+    """A generated function referenced before it exists (a recursive call):
+    looked up on first call."""
+
+    def __init__(self, resolve, name):
+        self._resolve = resolve
+        self._fn = None
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = self._resolve()
+        return fn(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<late-bound {self.__name__}>"

@@ -31,7 +31,9 @@ VJP template and accumulates the cotangents of its inputs.
 from __future__ import annotations
 
 import builtins
+import inspect
 import itertools
+import types
 import operator
 from dataclasses import dataclass, field
 
@@ -41,6 +43,10 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
+
+
+#: Set by the API: ``(function, active positions) -> (forward, backward)``.
+SPLIT_PAIR = None
 
 
 @dataclass
@@ -137,6 +143,7 @@ class _Reverse:
         self.fresh: set[int] = set()
         self.loops: list[_LoopContext] = []
         self.plans: dict[int, _LoopPlan] = {}
+        self.replace: dict[int, ir.Eqn] = {}  # forward equations rewritten (calls to split pairs)
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.id in self.active
@@ -260,6 +267,8 @@ class _Reverse:
         if isinstance(eqn.op, ir.GetItem):
             args = [eqn.args[0], self.index_value(eqn)]
         rule = lookup(key)
+        if rule is None and isinstance(eqn.op, ir.Call) and _is_user_function(key):
+            return self.user_call(eqn, key, g)
         if rule is None or rule.vjp is None:
             if rule is not None and rule.nondiff:
                 return
@@ -297,6 +306,40 @@ class _Reverse:
             self._extend(stmts)
             for a in _flat(binding[rule.wrt[i]]):
                 self.accumulate(a, atom, eqn.loc)
+
+    def user_call(self, eqn, callee, g):
+        """``y = f(a, b)`` with ``f`` a user function: the forward calls
+        ``y, r = f_fwd(a, b)`` and the backward ``ba, bb = f_bwd(r, by)``."""
+        try:
+            sig = inspect.signature(callee)
+            bound = sig.bind(*eqn.args[1:], **dict(eqn.kwargs))
+        except (TypeError, ValueError) as e:
+            loc = eqn.loc
+            raise UnsupportedError(f"call of {describe_callee(eqn)}: {e}",
+                                   filename=loc and loc.filename, lineno=loc and loc.lineno,
+                                   construct=describe_callee(eqn)) from None
+        names = list(sig.parameters)
+        active = [(i, bound.arguments[n]) for i, n in enumerate(names)
+                  if n in bound.arguments and self.is_active(bound.arguments[n])]
+        if not active:
+            return
+        fwd, bwd = SPLIT_PAIR(callee, tuple(i for i, _ in active))
+        name = callee.__name__
+        res = ir.Var(f"{name}_res")
+        y = eqn.outs[0]
+        self.replace[id(eqn)] = ir.Eqn([y, res], ir.Call(False),
+                                       [ir.Free(f"{name}_fwd", fwd, "rule"), *eqn.args[1:]],
+                                       list(eqn.kwargs), eqn.loc)
+        for ctx in self.loops:
+            if y.id in ctx.defined:
+                ctx.defined.add(res.id)
+        outs = [ir.Var() for _ in active]
+        self.fresh.update(v.id for v in outs)
+        self.out.append(ir.Eqn(outs, ir.Call(True),
+                               [ir.Free(f"{name}_bwd", bwd, "rule"), self.primal(res), g],
+                               loc=eqn.loc, group=self.group))
+        for (_, atom), out in zip(active, outs, strict=True):
+            self.accumulate(atom, out, eqn.loc)
 
     def _extend(self, stmts):
         for s in stmts:
@@ -550,7 +593,7 @@ class _Reverse:
             elif isinstance(s, ir.Loop):
                 stmts.extend(self.augment_loop(s))
             else:
-                stmts.append(s)
+                stmts.append(self.replace.get(id(s), s))
         return ir.Block(stmts)
 
     def augment_loop(self, L: ir.Loop) -> list:
@@ -629,6 +672,11 @@ def _appends_in(block: ir.Block, plan: _LoopPlan, loc):
             out.append(_append(plan.stacks[v.id], v, loc))
             done.add(v.id)
     return out, done
+
+
+def _is_user_function(key) -> bool:
+    """A plain Python function with source: transformed, not looked up."""
+    return isinstance(key, types.FunctionType) and not key.__module__.startswith("s2s_ad.")
 
 
 def _flat(v):

@@ -56,6 +56,7 @@ class TemplateLowerer(Lowerer):
     def __init__(self, scope, env, loc, same_shape, ans):
         super().__init__(scope, {}, loc)
         self._pending = dict(env)
+        self._primal_of = {k: (v.atom if isinstance(v, Lazy) else v) for k, v in env.items()}
         self.same_shape = same_shape
         self._ans = ans
 
@@ -85,9 +86,8 @@ class TemplateLowerer(Lowerer):
         if (isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords
                 and self.scope.lookup(node.func.id)[1] is runtime.unbroadcast
                 and node.func.id not in self.env):
-            if isinstance(node.args[1], gast.Name) and node.args[1].id in self._pending:
-                target = self._pending[node.args[1].id]
-                target = target.atom if isinstance(target, Lazy) else target
+            if isinstance(node.args[1], gast.Name) and node.args[1].id in self._primal_of:
+                target = self._primal_of[node.args[1].id]
                 if self.same_shape(target, self._ans):
                     return self.expr(node.args[0])
         return super().expr_Call(node, hint)

@@ -37,6 +37,7 @@ class FunctionSpec:
     returns: list[ir.Atom]
     unpack: tuple[ir.Var, list[ir.Var]] | None = None
     defaults: tuple = ()
+    predeclare: list = field(default_factory=list)  # set to None first: maybe unassigned
     doc: str | None = None
 
 
@@ -177,6 +178,8 @@ class _FunctionEmitter:
             live.use(self.spec.unpack[0])
             for v in self.spec.unpack[1]:
                 live.define(v)
+        for v in self.spec.predeclare:
+            live.define(v)
         live.step()
         for b in self.spec.blocks:
             self._live_block(b, live)
@@ -291,6 +294,9 @@ class _FunctionEmitter:
                 lhs = ", ".join(self.namer.names[v.id] for v in vars_)
                 out.append((f"    {lhs}{',' if len(vars_) == 1 else ''} = "
                             f"{self.namer.names[res.id]}", None))
+        if spec.predeclare:
+            names = " = ".join(self.namer.names[v.id] for v in spec.predeclare)
+            out.append((f"    {names} = None", None))
         self._last_comment = None
         for b in spec.blocks:
             self.block(b, 1, out)

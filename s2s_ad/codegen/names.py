@@ -133,6 +133,12 @@ class Namer:
         prefs = list(live.pref.get(v.id, ()))
         if v.like is not None:
             prefs.append(v.like)
+        if v.adjoint_of is not None or v.tangent_of is not None:
+            # a derivative keeps its own name (bx) when it can: it says what it is
+            own_name = ("b" if v.adjoint_of is not None else "d") + self.name_of(
+                v.adjoint_of or v.tangent_of)
+            if self._free(own_name, v, live, own=False):
+                return self._take(v, own_name)
         for p in prefs:
             name = self.names.get(p.id)
             if name is not None and self._free(name, v, live, own=True):

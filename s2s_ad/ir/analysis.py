@@ -264,3 +264,70 @@ def use_counts(blocks, extra_atoms=()) -> dict[int, int]:
         block(b)
     see(extra_atoms)
     return counts
+
+
+def free_vars(block: ir.Block, extra_uses=()) -> dict[int, ir.Var]:
+    """Values a region reads but does not define (what must flow into it)."""
+    defined: set[int] = set()
+    needed: dict[int, ir.Var] = {}
+
+    def see(atoms):
+        for a in atoms:
+            if isinstance(a, ir.Var) and a.id not in defined:
+                needed.setdefault(a.id, a)
+
+    def walk(b):
+        for s in b.stmts:
+            if isinstance(s, ir.Eqn):
+                see(s.atoms())
+                defined.update(v.id for v in s.outs)
+            elif isinstance(s, ir.If):
+                see([s.pred])
+                walk(s.then)
+                see(s.then_yield)
+                walk(s.orelse)
+                see(s.else_yield)
+                defined.update(v.id for v in s.outs)
+            elif isinstance(s, ir.Loop):
+                see(s.init)
+                if s.iterable is not None:
+                    see([s.iterable])
+                defined.update(v.id for v in s.carried)
+                if s.target is not None:
+                    defined.add(s.target.id)
+                if s.cond_block is not None:
+                    walk(s.cond_block)
+                    see([s.cond])
+                walk(s.body)
+                see(s.next)
+                see(s.exit_flags)
+                defined.update(v.id for v in s.outs)
+
+    walk(block)
+    see(extra_uses)
+    return needed
+
+
+def definitions(block: ir.Block) -> list[int]:
+    """Ids of every value a region defines, in program order."""
+    out: list[int] = []
+
+    def walk(b):
+        for s in b.stmts:
+            if isinstance(s, ir.Eqn):
+                out.extend(v.id for v in s.outs)
+            elif isinstance(s, ir.If):
+                walk(s.then)
+                walk(s.orelse)
+                out.extend(v.id for v in s.outs)
+            elif isinstance(s, ir.Loop):
+                out.extend(v.id for v in s.carried)
+                if s.target is not None:
+                    out.append(s.target.id)
+                if s.cond_block is not None:
+                    walk(s.cond_block)
+                walk(s.body)
+                out.extend(v.id for v in s.outs)
+
+    walk(block)
+    return out
