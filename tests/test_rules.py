@@ -25,10 +25,10 @@ import zlib
 import gast
 import numpy as np
 import pytest
-from tests.rule_specs import SPECS
 
 import s2s_ad.rules  # noqa: F401  (registers the rules)
 from s2s_ad.rules import REGISTRY
+from tests.rule_specs import SPECS
 
 H = 1e-6            # central-difference step
 RTOL, ATOL = 1e-5, 1e-6

@@ -33,8 +33,8 @@ from __future__ import annotations
 import builtins
 import inspect
 import itertools
-import types
 import operator
+import types
 from dataclasses import dataclass, field
 
 from .. import runtime
@@ -43,7 +43,6 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
-
 
 #: Set by the API: ``(function, active positions) -> (forward, backward)``.
 SPLIT_PAIR = None
