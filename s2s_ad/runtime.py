@@ -94,6 +94,17 @@ def _is_basic_index(index):
                for p in parts)
 
 
+def sum_vjp(g, iterable):
+    """Cotangent of the sequence in ``sum(iterable)``: ``g`` for every item
+    (summed back to the item's shape), with the sequence's own structure."""
+    if isinstance(iterable, np.ndarray):
+        if len(iterable) == 0:
+            return np.zeros(iterable.shape)
+        return np.broadcast_to(unbroadcast(g, iterable[0]), iterable.shape).copy()
+    return type(iterable)(unbroadcast(g, x) for x in iterable) \
+        if isinstance(iterable, (list, tuple)) else [unbroadcast(g, x) for x in iterable]
+
+
 def require_scalar(y, name):
     """``grad`` differentiates scalar functions only; say what to use instead."""
     if np.ndim(y) != 0 or isinstance(y, (tuple, list, dict)):

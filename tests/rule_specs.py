@@ -182,7 +182,16 @@ spec(operator_rules.matmul_vjp_x, operator_rules.matmul_vjp_y,
             case(Arr((2, 3, 5)), Arr((2, 3, 4)), Arr((4, 5))),
             case(Arr((2, 3, 5)), Arr((3, 4)), Arr((2, 4, 5)))])
 
+#: Container rules whose inputs are lists, not arrays: tested through ``grad``
+#: against finite differences in the named file instead of by this table.
+TESTED_ELSEWHERE = {
+    ("list_append",): "tests/test_containers.py",
+}
+
 # structural.py
+spec(builtins.sum, cases=[
+    case(Arr((4,))), case(Arr((3, 2))), case(Arr((3, 2)), Arr((2,))),
+])
 spec(("getitem",), cases=[
     case(Arr((4, 5)), 1), case(Arr((4, 5)), (1, 2)), case(Arr((4, 5)), slice(1, 3)),
     case(Arr((4, 5)), (slice(None), 2)), case(Arr((4, 5)), np.array([0, 2, 2])),

@@ -194,6 +194,8 @@ class _FunctionEmitter:
                 self._uses(list(s.atoms()), live)
                 for o in s.outs:
                     live.define(o)
+                if isinstance(s.op, ir.ListAppend) and isinstance(s.args[0], ir.Var):
+                    live.prefer(s.outs[0], s.args[0])  # then it can append in place
                 live.step()
             elif isinstance(s, ir.If):
                 self._uses([s.pred], live)
@@ -405,6 +407,9 @@ class _FunctionEmitter:
             tgt = ast.Subscript(value=self.atom(s.args[0]),
                                 slice=index_ast(op.index, s.args, self.atom), ctx=ast.Store())
             return f"{ast.unparse(tgt)} = {ast.unparse(self.atom(s.args[-1]))}"
+        if (isinstance(op, ir.ListAppend) and op.in_place_ok
+                and self.namer.names[s.outs[0].id] == self.text(s.args[0])):
+            return f"{self.text(s.args[0])}.append({self.text(s.args[1])})"
         rhs = ast.unparse(eqn_expr(s, self.atom))
         if not s.outs:
             return rhs

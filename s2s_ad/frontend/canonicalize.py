@@ -240,7 +240,7 @@ class _Exits:
 
     @staticmethod
     def _needs_rewrite(body) -> bool:
-        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        returns = [n for s in body for n in _walk_own(s) if isinstance(n, gast.Return)]
         if not returns:
             return False
         return not (len(returns) == 1 and body[-1] is returns[0])
@@ -387,10 +387,35 @@ def _flatten(stmts):
     return out
 
 
+def _walk_own(node):
+    """``gast.walk`` that does not enter nested functions or lambdas."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for child in gast.iter_child_nodes(n):
+            if not isinstance(child, (gast.FunctionDef, gast.Lambda)):
+                todo.append(child)
+
+
 def canonicalize(fn: gast.FunctionDef, reserved) -> gast.FunctionDef:
-    """Rewrite ``fn`` in place (see the module docstring) and return it."""
-    names = _Names(reserved)
-    shadowed = _assigned_names(fn.body) | {a.id for a in fn.args.args}
-    fn.body = _index_loops(fn.body, names, shadowed)
-    fn.body = _flatten(_Exits(names).function(fn.body))
+    """Rewrite ``fn`` in place (see the module docstring) and return it;
+    nested functions are canonicalised on their own first."""
+    for n in list(gast.walk(fn)):
+        if isinstance(n, gast.FunctionDef) and n is not fn:
+            n.body = _canonical_body(n.body, set(reserved))
+    fn.body = _canonical_body(fn.body, reserved, {a.id for a in fn.args.args})
     return fn
+
+
+def _canonical_body(body, reserved, params=()):
+    names = _Names(reserved)
+    shadowed = _assigned_names(body) | set(params)
+    body = _index_loops(body, names, shadowed)
+    return _flatten(_Exits(names).function(body))
+
+
+def canonicalize_loop(stmts, reserved) -> list:
+    """Canonicalise loops synthesised later (a comprehension's loop)."""
+    names = _Names(reserved)
+    return _flatten(_Exits(names).block(_index_loops(stmts, names, set()), None))

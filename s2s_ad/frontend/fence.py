@@ -15,7 +15,7 @@ from .source import ParsedFunction
 
 #: Syntax that s2s_ad transforms, with a short description for the docs.
 SUPPORTED = {
-    gast.FunctionDef: "the function being differentiated",
+    gast.FunctionDef: "the function being differentiated, and nested defs (inlined at each call)",
     gast.arguments: "positional and keyword parameters with defaults",
     gast.Assign: "assignment, chained assignment, tuple unpacking",
     gast.AugAssign: "augmented assignment (x += ...)",
@@ -45,6 +45,9 @@ SUPPORTED = {
     gast.Continue: "continue",
     gast.IfExp: "conditional expressions (a if c else b)",
     gast.BoolOp: "and / or, with short-circuit evaluation",
+    gast.Lambda: "lambda expressions, called in the body (inlined at each call)",
+    gast.ListComp: "list comprehensions (with conditions and nested loops)",
+    gast.GeneratorExp: "generator expressions (materialised as lists)",
 }
 
 #: Constructs that are rejected, with the reason given to the user.
@@ -70,9 +73,6 @@ UNSUPPORTED = {
     gast.DictComp: "dict comprehensions",
     gast.JoinedStr: "f-strings",
     gast.Starred: "star-unpacking",
-    gast.Lambda: "lambda",
-    gast.ListComp: "list comprehensions",
-    gast.GeneratorExp: "generator expressions",
 }
 
 _CONTEXT_FREE = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
@@ -86,7 +86,9 @@ def check(pf: ParsedFunction) -> None:
     for node in gast.walk(top):
         t = type(node)
         if node is not top and t is gast.FunctionDef:
-            raise pf.unsupported(node, "nested function definitions")
+            if node.decorator_list:
+                raise pf.unsupported(node, "decorated nested functions")
+            _check_signature(pf, node)
         if t in UNSUPPORTED:
             raise pf.unsupported(node, UNSUPPORTED[t])
         if t in SUPPORTED or isinstance(node, _CONTEXT_FREE):

@@ -86,9 +86,19 @@ class Lowerer:
         self.result: ir.Atom | None = None
         self._fresh: set[int] = set()
         self._node = None
+        self.return_hint = "out"
+        self.roots: dict[int, int] = {}      # var id -> id of the object it aliases
+        self.owned: set[int] = set()         # objects created here (mutable in place)
+        self._inlining: list = []
+        self.names_in_use: set[str] = set()
+        self.reserved_names: frozenset = frozenset()
 
     # ------------------------------------------------------------ emission
     def emit(self, op: ir.Op, args, kwargs=(), hint=None, nouts=1) -> ir.Var | None:
+        for a in list(args) + [a for _, a in kwargs]:
+            if isinstance(a, ir.LocalFunction):
+                raise self.scope.unsupported(self._node, "a local function used as a value",
+                                             "only calls of lambdas and nested defs are supported")
         outs = [ir.Var(hint) for _ in range(nouts)]
         loc = self.loc_override or (self.scope.loc(self._node) if self._node is not None else None)
         self.block.stmts.append(ir.Eqn(outs, op, list(args), list(kwargs), loc))
@@ -147,7 +157,8 @@ class Lowerer:
         pass
 
     def stmt_Return(self, node):
-        self.result = ir.Const(None) if node.value is None else self.expr(node.value, "out")
+        self.result = ir.Const(None) if node.value is None else self.expr(node.value,
+                                                                            self.return_hint)
 
     def stmt_Assert(self, node):
         args = [self.expr(node.test)]
@@ -159,13 +170,63 @@ class Lowerer:
         args = [] if node.exc is None else [self.expr(node.exc)]
         self.emit(ir.Effect("raise"), args, nouts=0)
 
+    def stmt_FunctionDef(self, node):
+        defaults = [self.expr(d) for d in node.args.defaults]
+        self.env[node.name] = ir.LocalFunction(node, defaults)
+
+    def expr_Lambda(self, node, hint):
+        return ir.LocalFunction(node, [self.expr(d) for d in node.args.defaults])
+
+    def call_local(self, fn: ir.LocalFunction, args, kwargs, hint):
+        """Inline a call of a lambda or nested def."""
+        node = fn.node
+        if any(f is fn for f in self._inlining):
+            raise self.scope.unsupported(self._node, "recursive nested functions",
+                                         "make it a module-level function")
+        names = [a.id for a in node.args.args]
+        if len(args) > len(names):
+            raise self.scope.unsupported(self._node, "a call with too many arguments")
+        env = dict(zip(names, args, strict=False))
+        for k, v in kwargs:
+            if k not in names or k in env:
+                raise self.scope.unsupported(self._node, f"keyword argument {k!r}")
+            env[k] = v
+        first_default = len(names) - len(fn.defaults)
+        for i, n in enumerate(names):
+            if n not in env:
+                if i < first_default:
+                    raise self.scope.unsupported(self._node, f"missing argument {n!r}")
+                env[n] = fn.defaults[i - first_default]
+        sub = self.child()
+        sub.block = self.block
+        sub.env.update(env)
+        sub._inlining = self._inlining + [fn]
+        sub.return_hint = hint
+        sub.result = None
+        saved_node = self._node
+        if isinstance(node, gast.Lambda):
+            result = sub.expr(node.body, hint)
+        else:
+            sub.lower_body(node.body)
+            result = sub.result if sub.result is not None else ir.Const(None)
+        self._node = saved_node
+        if isinstance(result, ir.Var):
+            self._fresh.add(result.id)
+        return result
+
     def bind(self, target, atom: ir.Atom) -> None:
         if isinstance(target, gast.Name):
             name = target.id
+            if isinstance(atom, ir.LocalFunction):
+                self.env[name] = atom
+                return
             if isinstance(atom, ir.Var) and atom.id in self._fresh and atom.hint in (None, name):
                 atom.hint = name
             elif isinstance(atom, (ir.Var, ir.Const)):
+                source = atom
                 atom = self.emit(ir.Copy(), [atom], hint=name)
+                if isinstance(source, ir.Var):
+                    self.roots[atom.id] = self.roots.get(source.id, source.id)
             self.env[name] = atom
         elif isinstance(target, (gast.Tuple, gast.List)):
             for i, elt in enumerate(target.elts):
@@ -208,6 +269,11 @@ class Lowerer:
                                       ty + list(extra_then), ey + list(extra_else), loc))
         for n, o in zip(names, outs, strict=True):
             self.env[n] = o
+        for o, a, b in zip(outs, ty, ey, strict=True):
+            ra = self._root(a) if isinstance(a, ir.Var) else None
+            rb = self._root(b) if isinstance(b, ir.Var) else None
+            if ra is not None and (ra == rb or ir.is_undefined(b)):
+                self.roots[o.id] = ra
         for o in extra_outs:
             self._fresh.add(o.id)
         return extra_outs
@@ -218,11 +284,23 @@ class Lowerer:
                     lambda sub: sub.lower_body(node.orelse))
 
     def _loop_names(self, node) -> list[str]:
-        names = []
+        """Names a loop may rebind: assigned in it, or referring to a list it
+        appends to (every alias of that list sees the append)."""
+        names, mutated = [], set()
         for n in gast.walk(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
                 names.append(n.id)
+            elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                  and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
+                mutated.add(n.func.value.id)
+        objects = {self._root(self.env[m]) for m in mutated if isinstance(self.env.get(m), ir.Var)}
+        for name, atom in self.env.items():
+            if name not in names and isinstance(atom, ir.Var) and self._root(atom) in objects:
+                names.append(name)
         return names
+
+    def _root(self, var) -> int:
+        return self.roots.get(var.id, var.id)
 
     def stmt_For(self, node):
         from ..frontend.canonicalize import EXIT_FLAGS
@@ -243,6 +321,9 @@ class Lowerer:
         loc = self.loc_override or self.scope.loc(node)
         carried = [ir.Var(n) for n in names]
         init = [self.env.get(n, ir.UNDEFINED) for n in names]
+        for c, i in zip(carried, init, strict=True):
+            if isinstance(i, ir.Var):  # the same object on every iteration
+                self.roots[c.id] = self.roots.get(i.id, i.id)
         body = self.child()
         body.env.update(zip(names, carried, strict=True))
         target = None
@@ -261,6 +342,9 @@ class Lowerer:
         nxt = [body.env[n] for n in names]
         exit_flags = [body.env[f] for f in flags]
         outs = [ir.Var(n) for n in names]
+        for c, i, o in zip(carried, init, outs, strict=True):
+            if isinstance(i, ir.Var):
+                self.roots[c.id] = self.roots[o.id] = self._root(i)
         self._node = node
         self.block.stmts.append(ir.Loop(
             "for" if iterable is not None else "while", carried, init, body.block, nxt, outs,
@@ -352,6 +436,12 @@ class Lowerer:
         func = node.func
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
+            if (func.attr == "append" and isinstance(base, (ir.Var, ir.Free)) and len(node.args) == 1
+                    and not kwargs):
+                return self.list_append(base, self.expr(node.args[0]))
+            if func.attr in _MUTATING_METHODS and isinstance(base, (ir.Var, ir.Free)):
+                raise self.scope.unsupported(node, f"the in-place method .{func.attr}()",
+                                             "build a new list or array instead")
             if not isinstance(base, ir.Free):
                 args = [self.expr(a) for a in node.args]
                 op = ir.Method(func.attr, self.scope.is_pure(("method", func.attr)))
@@ -360,8 +450,29 @@ class Lowerer:
         else:
             callee = self.expr(func)
         args = [self.expr(a) for a in node.args]
+        if isinstance(callee, ir.LocalFunction):
+            return self.call_local(callee, args, kwargs, hint)
         key = callee.value if isinstance(callee, ir.Free) else None
         return self.emit(ir.Call(self.scope.is_pure(key)), [callee, *args], kwargs, hint=hint)
+
+    def list_append(self, lst, value) -> ir.Const:
+        """``lst.append(v)``: a new SSA version of the list; every name that
+        refers to the same list object sees it, as in Python."""
+        if not isinstance(lst, ir.Var):
+            raise self.scope.unsupported(self._node, "appending to a global list",
+                                         "make a local copy first (lst = list(lst))")
+        root = self._root(lst)
+        in_place = root in self.owned   # never mutate an argument's list in place
+        new = self.emit(ir.ListAppend(in_place), [lst, value], hint=lst.hint)
+        if not in_place:
+            root = new.id              # the first append made a copy: it is ours now
+            self.owned.add(root)
+        self.roots[new.id] = root
+        old_root = self._root(lst)
+        for name, atom in list(self.env.items()):
+            if isinstance(atom, ir.Var) and self._root(atom) == old_root:
+                self.env[name] = new
+        return ir.Const(None)
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
@@ -386,13 +497,64 @@ class Lowerer:
         return self.emit(ir.Build("tuple"), [self.expr(e) for e in node.elts], hint=hint)
 
     def expr_List(self, node, hint):
-        return self.emit(ir.Build("list"), [self.expr(e) for e in node.elts], hint=hint)
+        out = self.emit(ir.Build("list"), [self.expr(e) for e in node.elts], hint=hint)
+        self.owned.add(out.id)
+        return out
+
+    def expr_ListComp(self, node, hint):
+        return self._comprehension(node, hint)
+
+    def expr_GeneratorExp(self, node, hint):
+        return self._comprehension(node, hint)
+
+    def _comprehension(self, node, hint):
+        """``[e for t in s if c]`` is the loop that builds the list (a
+        generator expression is materialised the same way)."""
+        from ..frontend.canonicalize import canonicalize_loop
+        acc = self._fresh_name("acc")
+        stmt = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=gast.Name(id=acc, ctx=gast.Load(), annotation=None,
+                                                type_comment=None),
+                                attr="append", ctx=gast.Load()),
+            args=[node.elt], keywords=[]))
+        body = [stmt]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            body = [gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                             type_comment=None)]
+        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(n, (gast.stmt, gast.expr)) and not hasattr(n, "lineno"):
+                gast.copy_location(n, node)
+        loops = canonicalize_loop(body, self.reserved_names | self.names_in_use)
+        env_before = dict(self.env)
+        self.env[acc] = self.expr_List(gast.List(elts=[], ctx=gast.Load()), hint)
+        self.lower_body(loops)
+        result = self.env[acc]
+        self.env = env_before  # the comprehension's names do not leak (Python 3)
+        if isinstance(result, ir.Var) and hint is not None:
+            copy = self.emit(ir.Copy(), [result], hint=hint)
+            self.roots[copy.id] = self.roots.get(result.id, result.id)
+            return copy
+        return result
+
+    def _fresh_name(self, base):
+        name, k = base, 1
+        while name in self.reserved_names or name in self.names_in_use:
+            k += 1
+            name = f"{base}{k}"
+        self.names_in_use.add(name)
+        return name
 
     def expr_Dict(self, node, hint):
         args = []
         for k, v in zip(node.keys, node.values, strict=True):
             args += [self.expr(k), self.expr(v)]
         return self.emit(ir.Build("dict"), args, hint=hint)
+
+
+_MUTATING_METHODS = {"extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                     "update", "setdefault", "popitem", "fill", "resize", "itemset"}
 
 
 def _hint(target):
@@ -432,6 +594,7 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
     canonicalize(node, reserved)
     params = [ir.Var(a.id) for a in node.args.args]
     lowerer = Lowerer(scope, {p.hint: p for p in params})
+    lowerer.reserved_names = reserved
     lowerer.lower_body(node.body)
     result = lowerer.result if lowerer.result is not None else ir.Const(None)
     return ir.Function(name=node.name, params=params, param_names=[p.hint for p in params],

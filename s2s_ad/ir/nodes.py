@@ -91,6 +91,18 @@ def is_undefined(a) -> bool:
 
 
 @dataclass(eq=False)
+class LocalFunction:
+    """A ``lambda`` or nested ``def`` of the function being lowered. It is not
+    a value of the IR: each call is inlined where it happens (late binding of
+    the enclosing variables, as Python closures do)."""
+
+    node: Any
+    defaults: list
+
+
+
+
+@dataclass(eq=False)
 class Loc:
     """Where a statement came from in the user's source."""
 
@@ -250,6 +262,19 @@ class Effect(Op):
     @property
     def key(self):
         return ("effect", self.kind)
+
+
+@dataclass(eq=False, repr=False)
+class ListAppend(Op):
+    """``out = lst + [v]``, emitted as ``lst.append(v)`` when ``out`` can take
+    over ``lst``'s name and the list belongs to the function (never an
+    argument's or a global's list, which the caller still sees)."""
+
+    in_place_ok: bool = True
+
+    @property
+    def key(self):
+        return ("list_append",)
 
 
 # ---------------------------------------------------------------- statements

@@ -103,6 +103,9 @@ def eqn_expr(eqn: ir.Eqn, render: AtomRenderer) -> ast.expr:
         raise ValueError(op.kind)
     if isinstance(op, ir.Copy):
         return render(args[0])
+    if isinstance(op, ir.ListAppend):
+        return ast.List(elts=[ast.Starred(value=render(args[0]), ctx=ast.Load()),
+                              render(args[1])], ctx=ast.Load())
     raise TypeError(f"no syntax for {op!r}")
 
 

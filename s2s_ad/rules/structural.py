@@ -9,13 +9,28 @@ import builtins
 import numpy as np
 
 from .. import runtime
-from ..runtime import add_grads, getitem_vjp, unbroadcast
+from ..runtime import add_grads, getitem_vjp, sum_vjp, unbroadcast
 from .registry import defjvp, defvjp, nondiff
 
 
 @defvjp(("getitem",), wrt=("x",), structural=True)
 def getitem(g, ans, x, index):
     return getitem_vjp(g, x, index)
+
+
+@defvjp(("list_append",), structural=True)
+def list_append(g, ans, lst, value):
+    return g[:-1], g[-1]
+
+
+@defvjp(builtins.sum, wrt=("iterable", "start"))
+def sum_rule(g, ans, iterable, start=0):
+    return sum_vjp(g, iterable), unbroadcast(g, start)
+
+
+@defjvp(builtins.sum)
+def sum_jvp(diterable, dstart, ans, iterable, start=0):
+    return sum(diterable), dstart
 
 
 @defvjp(("copy",), structural=True)
