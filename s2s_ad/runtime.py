@@ -84,6 +84,31 @@ def getitem_vjp(g, x, index):
     return out
 
 
+def snapshot(x):
+    """A copy of a value whose array or list is written in place later."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, list):
+        return list(x)
+    return x
+
+
+def zero_at(g, index):
+    """``g`` with the entries at ``index`` zeroed (the cotangent of an array
+    whose entries at ``index`` were overwritten)."""
+    if isinstance(g, (list, tuple)):
+        out = list(g)
+        out[index] = zeros_like(out[index])
+        return type(g)(out)
+    if isinstance(g, dict):
+        out = dict(g)
+        out[index] = zeros_like(out[index])
+        return out
+    out = np.array(g, dtype=np.result_type(g, float), copy=True)
+    out[index] = 0
+    return out
+
+
 def _is_float_array(x):
     return isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)
 

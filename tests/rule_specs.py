@@ -198,6 +198,12 @@ spec(("getitem",), cases=[
     case(Arr((4, 5)), (Ellipsis, -1)), case(Arr((4, 5)), np.array([True, False, True, True])),
     case(Arr((3,)), None)])
 spec(("copy",), cases=unary())
+spec(("setitem",), cases=[
+    case(Arr((4, 5)), 1, Arr((5,))), case(Arr((4, 5)), (1, 2), Flt()),
+    case(Arr((4, 5)), (slice(None), 2), Arr((4,))), case(Arr((4, 5)), slice(1, 3), Flt()),
+    case(Arr((4, 5)), np.array([0, 2]), Arr((2, 5))), case(Arr((6,)), slice(None, None, 2), Arr(()))])
+spec(runtime.snapshot, cases=[case(Arr((3, 4))), case(Flt())])
+spec(runtime.zero_at, cases=[case(Arr((4, 5)), 1), case(Arr((4, 5)), (slice(None), 2))])
 spec(("attr", "T"), cases=[case(Arr((3, 4))), case(Arr((2, 3, 4))), case(Arr((5,)))])
 spec(("attr", "real"), cases=[case(Arr((3, 4))), case(Arr(()))])
 spec(runtime.unbroadcast, cases=[

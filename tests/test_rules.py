@@ -48,6 +48,10 @@ def call_primal(key, args, kwargs):
             return args[0][args[1]]
         if kind == "copy":
             return copy.copy(args[0])
+        if kind == "setitem":
+            out = np.array(args[0], dtype=np.float64, copy=True)
+            out[args[1]] = args[2]
+            return out
         raise AssertionError(f"no primal for {key}")
     return key(*args, **kwargs)
 

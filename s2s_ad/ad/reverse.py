@@ -143,6 +143,7 @@ class _Reverse:
         self.loops: list[_LoopContext] = []
         self.plans: dict[int, _LoopPlan] = {}
         self.replace: dict[int, ir.Eqn] = {}  # forward equations rewritten (calls to split pairs)
+        self.snapshots: dict[int, ir.Var] = {}  # volatile value id -> its copy taken at definition
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.id in self.active
@@ -174,12 +175,23 @@ class _Reverse:
             op, args = ir.Call(True), [helper(runtime.add_grads), prev, contrib]
         self.adj[var.id] = self.emit(op, args, adjoint_of=var, loc=loc)
 
-    def primal(self, a):
+    def primal(self, a, snapshot=True):
         """The atom that holds primal value ``a`` where backward code runs:
         inside a backward loop, values of the forward iteration are restored
-        from the list they were saved in (or, for the loop index, recomputed)."""
+        from the list they were saved in (or, for the loop index, recomputed).
+        A value whose array may be written in place later is read from a
+        copy taken right after its definition."""
         if not isinstance(a, ir.Var):
             return a
+        if snapshot and a.volatile:
+            snap = self.snapshots.get(a.id)
+            if snap is None:
+                snap = self.snapshots[a.id] = ir.Var(a.hint)
+                snap.like = a
+                for ctx in self.loops:
+                    if a.id in ctx.defined:
+                        ctx.defined.add(snap.id)
+            a = snap
         for ctx in reversed(self.loops):
             if a.id not in ctx.defined:
                 continue
@@ -265,6 +277,8 @@ class _Reverse:
         key, args, kwargs = call_view(eqn)
         if isinstance(eqn.op, ir.GetItem):
             args = [eqn.args[0], self.index_value(eqn)]
+        elif isinstance(eqn.op, ir.SetItem):
+            args = [eqn.args[0], self.index_value(eqn), eqn.args[-1]]
         rule = lookup(key)
         if rule is None and isinstance(eqn.op, ir.Call) and _is_user_function(key):
             return self.user_call(eqn, key, g)
@@ -287,6 +301,11 @@ class _Reverse:
         params = list(rule.vjp.__code__.co_varnames[:2])
         env = {name: (tuple(self._lazy_primal(x) for x in v) if isinstance(v, tuple)
                       else self._lazy_primal(v)) for name, v in binding.items()}
+        if isinstance(eqn.op, ir.GetItem) and isinstance(eqn.args[0], ir.Var):
+            # getitem's cotangent reads only the base's shape and type: any
+            # version of a written array has them, so read one that is not moved
+            base = eqn.args[0]
+            env[rule.wrt[0]] = self._lazy_primal(base.shape_like or base, snapshot=False)
         env.update({params[0]: g, params[1]: self._lazy_primal(eqn.outs[0])})
         ex = templates.Expansion(rule, "vjp", env, eqn.loc, self._same_shape, eqn.outs[0])
         self._extend(ex.prelude())
@@ -346,16 +365,16 @@ class _Reverse:
             self.fresh.update(v.id for v in s.outs)
         self.out.extend(stmts)
 
-    def _lazy_primal(self, a):
+    def _lazy_primal(self, a, snapshot=True):
         if not isinstance(a, ir.Var):
             return a
         out = self.out
-        return templates.Lazy(lambda: self._primal_into(a, out), a)
+        return templates.Lazy(lambda: self._primal_into(a, out, snapshot), a)
 
-    def _primal_into(self, a, out):
+    def _primal_into(self, a, out, snapshot):
         saved, self.out = self.out, out
         try:
-            return self.primal(a)
+            return self.primal(a, snapshot)
         finally:
             self.out = saved
 
@@ -583,7 +602,8 @@ class _Reverse:
     # ------------------------------------------------------------ forward
     def augment(self, block: ir.Block) -> ir.Block:
         """The forward sweep: the primal, with each loop that has a plan
-        saving what its backward loop reads."""
+        saving what its backward loop reads, and snapshots of the values the
+        backward reads that a later in-place write would change."""
         stmts = []
         for s in block.stmts:
             if isinstance(s, ir.If):
@@ -593,6 +613,11 @@ class _Reverse:
                 stmts.extend(self.augment_loop(s))
             else:
                 stmts.append(self.replace.get(id(s), s))
+            for v in _defined_by(s):
+                snap = self.snapshots.get(v.id)
+                if snap is not None:
+                    stmts.append(ir.Eqn([snap], ir.Call(True), [helper(runtime.snapshot), v],
+                                        loc=s.loc))
         return ir.Block(stmts)
 
     def augment_loop(self, L: ir.Loop) -> list:
@@ -607,6 +632,11 @@ class _Reverse:
         carried, init, nxt, outs = list(L.carried), list(L.init), list(L.next), list(L.outs)
         entry = []
         at_entry = {c.id for c in L.carried} | ({L.target.id} if L.target is not None else set())
+        for c in L.carried:
+            snap = self.snapshots.get(c.id)
+            if snap is not None:
+                entry.append(ir.Eqn([snap], ir.Call(True), [helper(runtime.snapshot), c], loc=L.loc))
+                at_entry.add(snap.id)
         for v in plan.saved:
             if v.id in at_entry:
                 entry.append(_append(plan.stacks[v.id], v, L.loc))
@@ -632,6 +662,14 @@ class _Restore(ir.Op):
     @property
     def key(self):
         return ("getitem",)
+
+
+def _defined_by(s) -> list:
+    if isinstance(s, ir.Eqn):
+        return s.outs
+    if isinstance(s, (ir.If, ir.Loop)):
+        return s.outs
+    return []
 
 
 def _append(stack, value, loc):

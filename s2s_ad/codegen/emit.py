@@ -194,8 +194,8 @@ class _FunctionEmitter:
                 self._uses(list(s.atoms()), live)
                 for o in s.outs:
                     live.define(o)
-                if isinstance(s.op, ir.ListAppend) and isinstance(s.args[0], ir.Var):
-                    live.prefer(s.outs[0], s.args[0])  # then it can append in place
+                if isinstance(s.op, (ir.ListAppend, ir.SetItem)) and isinstance(s.args[0], ir.Var):
+                    live.prefer(s.outs[0], s.args[0])  # then it can write in place
                 live.step()
             elif isinstance(s, ir.If):
                 self._uses([s.pred], live)
@@ -348,7 +348,8 @@ class _FunctionEmitter:
                 if self._last_comment is None or self._last_comment.lineno != s.loc.lineno:
                     out.append((f"{pad}# grad of: {s.loc.line}", s.loc))
                 self._last_comment = s.loc
-            out.append((pad + self.stmt_text(s), s.loc))
+            for line in self.stmt_text(s).split("\n"):
+                out.append((pad + line, s.loc))
         return len(out) > start
 
     def if_(self, s: ir.If, depth, out):
@@ -404,9 +405,14 @@ class _FunctionEmitter:
                 return "assert " + ", ".join(args)
             return "raise" + (" " + args[0] if args else "")
         if isinstance(op, ir.SetItem):
-            tgt = ast.Subscript(value=self.atom(s.args[0]),
+            out = self.namer.names[s.outs[0].id]
+            value = ast.unparse(self.atom(s.args[-1]))
+            tgt = ast.Subscript(value=ast.Name(out, ast.Load()),
                                 slice=index_ast(op.index, s.args, self.atom), ctx=ast.Store())
-            return f"{ast.unparse(tgt)} = {ast.unparse(self.atom(s.args[-1]))}"
+            if op.in_place_ok and out == self.text(s.args[0]):
+                return f"{ast.unparse(tgt)} = {value}"
+            # the old value is still needed (or is not ours): write into a copy
+            return f"{out} = {self.text(s.args[0])}.copy()\n{ast.unparse(tgt)} = {value}"
         if (isinstance(op, ir.ListAppend) and op.in_place_ok
                 and self.namer.names[s.outs[0].id] == self.text(s.args[0])):
             return f"{self.text(s.args[0])}.append({self.text(s.args[1])})"

@@ -134,5 +134,5 @@ def _check_target(pf, t):
     if isinstance(t, gast.Attribute):
         raise pf.unsupported(t, "attribute assignment")
     if isinstance(t, gast.Subscript):
-        raise pf.unsupported(t, "assignment into an array or container (x[i] = v)")
+        return
     raise pf.unsupported(t, f"assignment to {type(t).__name__}")

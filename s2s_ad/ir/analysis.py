@@ -190,7 +190,7 @@ class ShapeClasses:
         if not eqn.outs:
             return
         out = eqn.outs[0]
-        if isinstance(eqn.op, ir.Copy):
+        if isinstance(eqn.op, (ir.Copy, ir.SetItem)):
             if isinstance(eqn.args[0], ir.Var):
                 self.uf.union(out.id, eqn.args[0].id)
             return

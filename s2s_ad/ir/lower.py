@@ -89,6 +89,8 @@ class Lowerer:
         self.return_hint = "out"
         self.roots: dict[int, int] = {}      # var id -> id of the object it aliases
         self.owned: set[int] = set()         # objects created here (mutable in place)
+        self.views: set[int] = set()         # values that may share memory with another
+        self.members: dict[int, list] = {}   # object id -> every value that is or views it
         self._inlining: list = []
         self.names_in_use: set[str] = set()
         self.reserved_names: frozenset = frozenset()
@@ -141,12 +143,51 @@ class Lowerer:
         self.bind(node.target, self.expr(node.value, _hint(node.target)))
 
     def stmt_AugAssign(self, node):
+        sym, fn = BINOPS[type(node.op)]
+        if isinstance(node.target, gast.Subscript):
+            # x[i] += v  is  x[i] = x[i] + v, with x and i evaluated once
+            base = self.expr(node.target.value)
+            args: list[ir.Atom] = [base]
+            index = self._index(node.target.slice, args)
+            old = self.emit(ir.GetItem(index), args)
+            right = self.expr(node.value)
+            new = self.emit(ir.BinOp(sym, fn), [old, right])
+            self.set_item(node.target, base, index, args, new)
+            return
         if not isinstance(node.target, gast.Name):
             raise self.scope.unsupported(node, "augmented assignment to " + type(node.target).__name__)
         left = self.name(node.target)
         right = self.expr(node.value)
-        sym, fn = BINOPS[type(node.op)]
         self.bind(node.target, self.emit(ir.BinOp(sym, fn), [left, right], hint=node.target.id))
+
+    def set_item(self, target, base, index, args, value):
+        """``x[index] = value``: a new SSA version of ``x`` that every alias
+        of the same object sees. Written in place only into arrays and lists
+        the function created (codegen copies first when the old value is
+        still needed); an argument's or a view's data is never written."""
+        if not isinstance(base, ir.Var):
+            raise self.scope.unsupported(target, "assignment into a global array or container",
+                                         "make a local copy first")
+        root = self._root(base)
+        if root in self.views:
+            raise self.scope.unsupported(
+                target, "assignment into a view of another array (a slice, reshape or transpose)",
+                "write into the original array, or copy the view first (v = x[1:3].copy())")
+        owned = root in self.owned
+        new = self.emit(ir.SetItem(index, owned), args + [value], hint=base.hint)
+        new.shape_like = base.shape_like or base
+        if owned:
+            self._member(base, base)
+            self._written(root)
+        else:
+            root = new.id  # the first write copies: from then on the array is ours
+            self.owned.add(root)
+        self.roots[new.id] = root
+        self.members.setdefault(root, []).append(new)
+        old_root = self._root(base)
+        for name, atom in list(self.env.items()):
+            if isinstance(atom, ir.Var) and self._root(atom) == old_root:
+                self.env[name] = new
 
     def stmt_Expr(self, node):
         if isinstance(node.value, gast.Constant) and isinstance(node.value.value, str):
@@ -226,8 +267,14 @@ class Lowerer:
                 source = atom
                 atom = self.emit(ir.Copy(), [atom], hint=name)
                 if isinstance(source, ir.Var):
+                    self._member(atom, source)
                     self.roots[atom.id] = self.roots.get(source.id, source.id)
             self.env[name] = atom
+        elif isinstance(target, gast.Subscript):
+            base = self.expr(target.value)
+            args: list[ir.Atom] = [base]
+            index = self._index(target.slice, args)
+            self.set_item(target, base, index, args, atom)
         elif isinstance(target, (gast.Tuple, gast.List)):
             for i, elt in enumerate(target.elts):
                 item = self.emit(ir.GetItem(("atom", 1)), [atom, ir.Const(i)], hint=_hint(elt))
@@ -273,6 +320,7 @@ class Lowerer:
             ra = self._root(a) if isinstance(a, ir.Var) else None
             rb = self._root(b) if isinstance(b, ir.Var) else None
             if ra is not None and (ra == rb or ir.is_undefined(b)):
+                self._member(o, a)
                 self.roots[o.id] = ra
         for o in extra_outs:
             self._fresh.add(o.id)
@@ -293,7 +341,14 @@ class Lowerer:
             elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
                   and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
                 mutated.add(n.func.value.id)
+            elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
+                    and isinstance(n.value, gast.Name):
+                mutated.add(n.value.id)
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Subscript) \
+                    and isinstance(n.target.value, gast.Name):
+                mutated.add(n.target.value.id)
         objects = {self._root(self.env[m]) for m in mutated if isinstance(self.env.get(m), ir.Var)}
+        names += [m for m in mutated if m not in names and isinstance(self.env.get(m), ir.Var)]
         for name, atom in self.env.items():
             if name not in names and isinstance(atom, ir.Var) and self._root(atom) in objects:
                 names.append(name)
@@ -301,6 +356,17 @@ class Lowerer:
 
     def _root(self, var) -> int:
         return self.roots.get(var.id, var.id)
+
+    def _member(self, var, of) -> None:
+        """``var`` is, or may view, the object ``of`` refers to."""
+        if isinstance(of, ir.Var):
+            self.members.setdefault(self._root(of), [of]).append(var)
+
+    def _written(self, root) -> None:
+        """An object is written in place: every value that is or views it
+        may change under its feet (the reverse pass snapshots those it reads)."""
+        for v in self.members.get(root, ()):
+            v.volatile = True
 
     def stmt_For(self, node):
         from ..frontend.canonicalize import EXIT_FLAGS
@@ -323,6 +389,7 @@ class Lowerer:
         init = [self.env.get(n, ir.UNDEFINED) for n in names]
         for c, i in zip(carried, init, strict=True):
             if isinstance(i, ir.Var):  # the same object on every iteration
+                self._member(c, i)
                 self.roots[c.id] = self.roots.get(i.id, i.id)
         body = self.child()
         body.env.update(zip(names, carried, strict=True))
@@ -344,6 +411,7 @@ class Lowerer:
         outs = [ir.Var(n) for n in names]
         for c, i, o in zip(carried, init, outs, strict=True):
             if isinstance(i, ir.Var):
+                self._member(o, i)
                 self.roots[c.id] = self.roots[o.id] = self._root(i)
         self._node = node
         self.block.stmts.append(ir.Loop(
@@ -384,12 +452,17 @@ class Lowerer:
                 pass
             else:
                 return ir.Free(f"{base.path}.{node.attr}", value, base.origin)
-        return self.emit(ir.GetAttr(node.attr), [base], hint=hint)
+        out = self.emit(ir.GetAttr(node.attr), [base], hint=hint)
+        self.views.add(out.id)  # x.T, x.real: views
+        self._member(out, base)
+        return out
 
     def expr_BinOp(self, node, hint):
         left, right = self.expr(node.left), self.expr(node.right)
         sym, fn = BINOPS[type(node.op)]
-        return self.emit(ir.BinOp(sym, fn), [left, right], hint=hint)
+        out = self.emit(ir.BinOp(sym, fn), [left, right], hint=hint)
+        self.owned.add(out.id)  # arithmetic makes a new array
+        return out
 
     def expr_UnaryOp(self, node, hint):
         operand = self.expr(node.operand)
@@ -445,7 +518,14 @@ class Lowerer:
             if not isinstance(base, ir.Free):
                 args = [self.expr(a) for a in node.args]
                 op = ir.Method(func.attr, self.scope.is_pure(("method", func.attr)))
-                return self.emit(op, [base, *args], kwargs, hint=hint)
+                out = self.emit(op, [base, *args], kwargs, hint=hint)
+                if func.attr in _VIEW_FUNCTIONS or func.attr == "view":
+                    self.views.add(out.id)
+                    self._member(out, base)
+                elif func.attr in ("copy", "astype", "flatten", "sum", "mean", "dot", "prod",
+                                   "cumsum", "cumprod", "clip", "round"):
+                    self.owned.add(out.id)
+                return out
             callee = self.expr_Attribute(func, None)
         else:
             callee = self.expr(func)
@@ -453,7 +533,16 @@ class Lowerer:
         if isinstance(callee, ir.LocalFunction):
             return self.call_local(callee, args, kwargs, hint)
         key = callee.value if isinstance(callee, ir.Free) else None
-        return self.emit(ir.Call(self.scope.is_pure(key)), [callee, *args], kwargs, hint=hint)
+        out = self.emit(ir.Call(self.scope.is_pure(key)), [callee, *args], kwargs, hint=hint)
+        name = getattr(key, "__name__", "")
+        if name in _VIEW_FUNCTIONS:
+            self.views.add(out.id)
+            if args:
+                self._member(out, args[0])
+        elif name in _NEW_ARRAY_FUNCTIONS or getattr(key, "__module__", "") == "numpy" \
+                or type(key).__name__ == "ufunc":
+            self.owned.add(out.id)
+        return out
 
     def list_append(self, lst, value) -> ir.Const:
         """``lst.append(v)``: a new SSA version of the list; every name that
@@ -464,10 +553,14 @@ class Lowerer:
         root = self._root(lst)
         in_place = root in self.owned   # never mutate an argument's list in place
         new = self.emit(ir.ListAppend(in_place), [lst, value], hint=lst.hint)
-        if not in_place:
+        if in_place:
+            self._member(lst, lst)
+            self._written(root)
+        else:
             root = new.id              # the first append made a copy: it is ours now
             self.owned.add(root)
         self.roots[new.id] = root
+        self.members.setdefault(root, []).append(new)
         old_root = self._root(lst)
         for name, atom in list(self.env.items()):
             if isinstance(atom, ir.Var) and self._root(atom) == old_root:
@@ -478,7 +571,10 @@ class Lowerer:
         base = self.expr(node.value)
         args: list[ir.Atom] = [base]
         index = self._index(node.slice, args)
-        return self.emit(ir.GetItem(index), args, hint=hint)
+        out = self.emit(ir.GetItem(index), args, hint=hint)
+        self.views.add(out.id)  # a slice shares memory with its base
+        self._member(out, base)
+        return out
 
     def _index(self, node, args):
         def atom_pos(n):
@@ -552,6 +648,14 @@ class Lowerer:
             args += [self.expr(k), self.expr(v)]
         return self.emit(ir.Build("dict"), args, hint=hint)
 
+
+_VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "asarray",
+                   "asanyarray", "broadcast_to", "swapaxes", "moveaxis", "atleast_1d",
+                   "atleast_2d", "atleast_3d", "diagonal", "real", "imag", "view", "T"}
+_NEW_ARRAY_FUNCTIONS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+                        "empty_like", "full_like", "array", "copy", "eye", "identity",
+                        "arange", "linspace", "concatenate", "stack", "vstack", "hstack", "list",
+                        "dict", "tuple"}
 
 _MUTATING_METHODS = {"extend", "insert", "pop", "remove", "clear", "sort", "reverse",
                      "update", "setdefault", "popitem", "fill", "resize", "itemset"}

@@ -24,7 +24,8 @@ class Var:
     ``None`` for a temporary); ``adjoint_of`` / ``tangent_of`` name the primal
     value a derivative variable belongs to, so codegen can call it ``bx``/``dx``."""
 
-    __slots__ = ("id", "hint", "adjoint_of", "tangent_of", "stack_of", "like")
+    __slots__ = ("id", "hint", "adjoint_of", "tangent_of", "stack_of", "like", "volatile",
+                 "shape_like")
 
     def __init__(self, hint: str | None = None, *, adjoint_of: Var | None = None,
                  tangent_of: Var | None = None, stack_of: Var | None = None):
@@ -34,6 +35,8 @@ class Var:
         self.tangent_of = tangent_of
         self.stack_of = stack_of  # the list that saves this value once per iteration
         self.like: Var | None = None  # prefer this value's name (a restored copy of it)
+        self.volatile = False  # its object may be written in place after it is defined
+        self.shape_like: Var | None = None  # an earlier version with the same shape and type
 
     def __repr__(self):
         return f"Var({self.hint or 't'}#{self.id})"
@@ -244,6 +247,7 @@ class SetItem(Op):
     write (a new SSA name for the mutated object)."""
 
     index: Any
+    in_place_ok: bool = True
     pure = False
 
     @property

@@ -9,13 +9,43 @@ import builtins
 import numpy as np
 
 from .. import runtime
-from ..runtime import add_grads, getitem_vjp, sum_vjp, unbroadcast
+from ..runtime import add_grads, getitem_vjp, sum_vjp, unbroadcast, zero_at
 from .registry import defjvp, defvjp, nondiff
 
 
 @defvjp(("getitem",), wrt=("x",), structural=True)
 def getitem(g, ans, x, index):
     return getitem_vjp(g, x, index)
+
+
+@defvjp(("setitem",), wrt=("x", "value"), structural=True)
+def setitem(g, ans, x, index, value):
+    return zero_at(g, index), unbroadcast(g[index], value)
+
+
+@defjvp(("setitem",))
+def setitem_jvp(dx, dvalue, ans, x, index, value):
+    return zero_at(dx, index), getitem_vjp(dvalue, ans, index)
+
+
+@defvjp(runtime.snapshot, structural=True)
+def snapshot_rule(g, ans, x):
+    return g
+
+
+@defjvp(runtime.snapshot)
+def snapshot_jvp(dx, ans, x):
+    return dx
+
+
+@defvjp(runtime.zero_at, wrt=("g",))
+def zero_at_rule(gg, ans, g, index):
+    return zero_at(gg, index)
+
+
+@defjvp(runtime.zero_at)
+def zero_at_jvp(dg, ans, g, index):
+    return zero_at(dg, index)
 
 
 @defvjp(("list_append",), structural=True)
