@@ -29,6 +29,11 @@ def unbroadcast(g, target):
     return g
 
 
+def sum_to_scalar(g):
+    """The cotangent of a Python number that was broadcast against ``g``."""
+    return g if np.ndim(g) == 0 else np.sum(g)
+
+
 def zeros_like(x):
     """A zero cotangent with the structure of ``x``: floats for numbers,
     float arrays for arrays, and the same container shape for tuples, lists

@@ -186,6 +186,8 @@ spec(operator_rules.matmul_vjp_x, operator_rules.matmul_vjp_y,
 #: against finite differences in the named file instead of by this table.
 TESTED_ELSEWHERE = {
     ("list_append",): "tests/test_containers.py",
+    np.stack: "tests/test_containers.py",
+    np.concatenate: "tests/test_containers.py",
 }
 
 # structural.py
@@ -202,6 +204,7 @@ spec(("setitem",), cases=[
     case(Arr((4, 5)), 1, Arr((5,))), case(Arr((4, 5)), (1, 2), Flt()),
     case(Arr((4, 5)), (slice(None), 2), Arr((4,))), case(Arr((4, 5)), slice(1, 3), Flt()),
     case(Arr((4, 5)), np.array([0, 2]), Arr((2, 5))), case(Arr((6,)), slice(None, None, 2), Arr(()))])
+spec(runtime.sum_to_scalar, cases=[case(Arr((3, 4))), case(Flt()), case(Arr(()))])
 spec(runtime.snapshot, cases=[case(Arr((3, 4))), case(Flt())])
 spec(runtime.zero_at, cases=[case(Arr((4, 5)), 1), case(Arr((4, 5)), (slice(None), 2))])
 spec(("attr", "T"), cases=[case(Arr((3, 4))), case(Arr((2, 3, 4))), case(Arr((5,)))])

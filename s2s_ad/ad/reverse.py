@@ -501,7 +501,7 @@ class _Reverse:
             a = self.adj.get(v.id)
             init.append(a if a is not None else self.zeros(v, L.loc))
         carried_in = [ir.Var(adjoint_of=v) for v in loop_vars]
-        index = ir.Var(L.target.hint if L.target is not None else "it")
+        index = ir.Var(L.target.hint if L.target is not None and L.target.hint != "_" else "it")
         ctx = _LoopContext(L, iteration, index)
         # --- backward body
         before = self.adj

@@ -90,6 +90,11 @@ class TemplateLowerer(Lowerer):
                 target = self._primal_of[node.args[1].id]
                 if self.same_shape(target, self._ans):
                     return self.expr(node.args[0])
+                if self.same_shape(target, ir.Const(0.0)):
+                    # a Python number: sum to a scalar without reading the value
+                    g = self.expr(node.args[0])
+                    return self.emit(ir.Call(True), [ir.Free("sum_to_scalar",
+                                                             runtime.sum_to_scalar, "rule"), g])
         return super().expr_Call(node, hint)
 
 

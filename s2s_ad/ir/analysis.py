@@ -177,24 +177,100 @@ def _is_python_scalar(atom) -> bool:
             and isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool))
 
 
+_SCALAR = -1  # the class of Python numbers (and 0-d results)
+_SCALAR_FUNCTIONS = {len, int, float, round, abs}
+
+
 class ShapeClasses:
-    """Values that provably share one shape (elementwise ops with operands of
-    one class, or with Python-scalar constants)."""
+    """Values that provably share one shape: elementwise operations whose
+    operands are of one class (or Python scalars), copies, and loop-carried
+    values that keep their entry's class (an optimistic fixpoint: assume it,
+    check it at the end of the body, retry without it if it fails). Python
+    numbers and values computed only from them form the class of scalars."""
 
     def __init__(self, fn: ir.Function):
-        self.uf = _UnionFind()
-        for eqn in ir.walk_eqns(fn.body):
-            self._eqn(eqn)
+        self.rejected: set[int] = set()
+        for _ in range(20):
+            self.uf = _UnionFind()
+            self.uf.find(_SCALAR)
+            self.ranges: set[int] = set()
+            self.failed = False
+            self._block(fn.body)
+            if not self.failed:
+                break
+
+    def _root(self, atom):
+        if isinstance(atom, ir.Var):
+            return self.uf.find(atom.id)
+        if _is_python_scalar(atom):
+            return self.uf.find(_SCALAR)
+        return None
+
+    def _union(self, var, atom):
+        r = self._root(atom)
+        if r is not None:
+            self.uf.union(var.id, r)
+
+    def same(self, a, b) -> bool:
+        ra, rb = self._root(a), self._root(b)
+        return ra is not None and ra == rb
+
+    def is_scalar(self, a) -> bool:
+        return self._root(a) == self.uf.find(_SCALAR)
+
+    def _block(self, block):
+        for s in block.stmts:
+            if isinstance(s, ir.Eqn):
+                self._eqn(s)
+            elif isinstance(s, ir.If):
+                self._block(s.then)
+                self._block(s.orelse)
+                for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+                    if self.same(a, b):
+                        self._union(o, a)
+            elif isinstance(s, ir.Loop):
+                self._loop(s)
+
+    def _loop(self, s):
+        assumed = []
+        for c, i in zip(s.carried, s.init, strict=True):
+            if c.id not in self.rejected and self._root(i) is not None:
+                self._union(c, i)
+                assumed.append(c)
+        if s.target is not None and isinstance(s.iterable, ir.Var) \
+                and s.iterable.id in self.ranges:
+            self._union(s.target, ir.Const(0))
+        if s.cond_block is not None:
+            self._block(s.cond_block)
+        self._block(s.body)
+        nxt = dict(zip((c.id for c in s.carried), s.next, strict=True))
+        for c in assumed:
+            if not self.same(c, nxt[c.id]):
+                self.rejected.add(c.id)
+                self.failed = True
+        for c, o in zip(s.carried, s.outs, strict=True):
+            if c in assumed:
+                self._union(o, c)
 
     def _eqn(self, eqn):
         if not eqn.outs:
             return
         out = eqn.outs[0]
-        if isinstance(eqn.op, (ir.Copy, ir.SetItem)):
-            if isinstance(eqn.args[0], ir.Var):
-                self.uf.union(out.id, eqn.args[0].id)
+        op = eqn.op
+        if isinstance(op, (ir.Copy, ir.SetItem)):
+            self._union(out, eqn.args[0])
             return
         key, args, kwargs = call_view(eqn)
+        if isinstance(op, ir.Call) and isinstance(eqn.args[0], ir.Free):
+            fn = eqn.args[0].value
+            if fn is range:
+                self.ranges.add(out.id)
+                return
+            if fn in _SCALAR_FUNCTIONS and fn is not abs or \
+                    getattr(fn, "__module__", None) == "math":
+                if fn is not abs:
+                    self._union(out, ir.Const(0))
+                    return
         rule = lookup(key)
         if rule is None or not rule.elementwise or rule.signature is None:
             return
@@ -202,16 +278,12 @@ class ShapeClasses:
         if binding is None:
             return
         operands = [binding[n] for n in rule.wrt if n in binding]
-        arrays = [a for a in operands if not _is_python_scalar(a)]
-        if not arrays or not all(isinstance(a, ir.Var) for a in arrays):
+        roots = {self._root(a) for a in operands}
+        if None in roots:
             return
-        roots = {self.uf.find(a.id) for a in arrays}
-        if len(roots) == 1:
-            self.uf.union(out.id, arrays[0].id)
-
-    def same(self, a, b) -> bool:
-        return (isinstance(a, ir.Var) and isinstance(b, ir.Var)
-                and self.uf.find(a.id) == self.uf.find(b.id))
+        arrays = {r for r in roots if r != self.uf.find(_SCALAR)}
+        if len(arrays) <= 1:
+            self.uf.union(out.id, arrays.pop() if arrays else self.uf.find(_SCALAR))
 
 
 def numeric_vars(fn: ir.Function) -> set[int]:

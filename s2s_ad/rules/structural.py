@@ -9,7 +9,7 @@ import builtins
 import numpy as np
 
 from .. import runtime
-from ..runtime import add_grads, getitem_vjp, sum_vjp, unbroadcast, zero_at
+from ..runtime import add_grads, getitem_vjp, sum_to_scalar, sum_vjp, unbroadcast, zero_at
 from .registry import defjvp, defvjp, nondiff
 
 
@@ -26,6 +26,16 @@ def setitem(g, ans, x, index, value):
 @defjvp(("setitem",))
 def setitem_jvp(dx, dvalue, ans, x, index, value):
     return zero_at(dx, index), getitem_vjp(dvalue, ans, index)
+
+
+@defvjp(runtime.sum_to_scalar)
+def sum_to_scalar_rule(gg, ans, g):
+    return np.broadcast_to(gg, np.shape(g)) * np.ones_like(g)
+
+
+@defjvp(runtime.sum_to_scalar)
+def sum_to_scalar_jvp(dg, ans, g):
+    return sum_to_scalar(dg)
 
 
 @defvjp(runtime.snapshot, structural=True)
@@ -46,6 +56,36 @@ def zero_at_rule(gg, ans, g, index):
 @defjvp(runtime.zero_at)
 def zero_at_jvp(dg, ans, g, index):
     return zero_at(dg, index)
+
+
+@defvjp(np.stack, structural=True)
+def stack(g, ans, arrays, axis=0):
+    return list(np.moveaxis(g, axis, 0))
+
+
+@defjvp(np.stack)
+def stack_jvp(darrays, ans, arrays, axis=0):
+    return np.stack(darrays, axis)
+
+
+@defvjp(np.concatenate, structural=True)
+def concatenate(g, ans, arrays, axis=0):
+    return concatenate_vjp(g, arrays, axis)
+
+
+@defjvp(np.concatenate)
+def concatenate_jvp(darrays, ans, arrays, axis=0):
+    return np.concatenate(darrays, axis)
+
+
+def concatenate_vjp(g, arrays, axis):
+    """The pieces of ``g`` that each array of ``np.concatenate(arrays, axis)`` became."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays, strict=True)]
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
 
 
 @defvjp(("list_append",), structural=True)
