@@ -728,6 +728,8 @@ def keepdims_shape_vjp(shape, axis):
     ``((3, 4), None) -> (1, 1)``. A reduction's cotangent reshaped to it
     broadcasts against the input."""
     ndim = len(shape)
+    if ndim == 0:  # numpy reduces a 0-d value over axis 0 or -1 to itself
+        return ()
     if axis is None:
         axes = range(ndim)
     elif isinstance(axis, (tuple, list)):

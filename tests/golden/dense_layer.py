@@ -1,0 +1,17 @@
+def grad_dense_layer(W, b, x):
+    t0 = W @ x
+    t1 = t0 + b
+    h = np.tanh(t1)
+    t2 = h * h
+    out = np.sum(t2)
+    require_scalar(out, 'dense_layer')
+    bout = 1.0
+    # grad of: return np.sum(h * h)
+    bt2 = np.reshape(bout, keepdims_shape_vjp(np.shape(t2), None)) * np.ones_like(t2)
+    bh = bt2 * h + bt2 * h
+    # grad of: h = np.tanh(W @ x + b)
+    bt1 = bh * (1 - h ** 2)
+    bt0 = unbroadcast(bt1, t0)
+    bb = unbroadcast(bt1, b)
+    bW = matmul_vjp_x(bt0, W, x)
+    return bW, bb

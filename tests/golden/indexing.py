@@ -1,0 +1,23 @@
+def grad_indexing(x):
+    first = x[0]
+    rest = x[1:]
+    t0 = rest ** 2
+    t1 = np.sum(t0)
+    t2 = first * t1
+    t3 = x[-1, 0]
+    out = t2 + t3
+    require_scalar(out, 'indexing')
+    bout = 1.0
+    # grad of: return first * np.sum(rest ** 2) + x[-1, 0]
+    bt2 = unbroadcast(bout, t2)
+    bt3 = unbroadcast(bout, t3)
+    bx = getitem_vjp(bt3, x, (-1, 0))
+    bfirst = unbroadcast(bt2 * t1, first)
+    bt1 = unbroadcast(bt2 * first, t1)
+    bt0 = np.reshape(bt1, keepdims_shape_vjp(np.shape(t0), None)) * np.ones_like(t0)
+    brest = bt0 * 2 * rest
+    # grad of: rest = x[1:]
+    bx = add_grads(bx, getitem_vjp(brest, x, slice(1, None, None)))
+    # grad of: first = x[0]
+    bx = add_grads(bx, getitem_vjp(bfirst, x, 0))
+    return bx

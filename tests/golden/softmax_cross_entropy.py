@@ -1,0 +1,33 @@
+def grad_softmax_cross_entropy(logits, y):
+    t0 = np.max(logits, axis=1, keepdims=True)
+    z = logits - t0
+    t1 = np.exp(z)
+    t2 = np.exp(z)
+    t3 = np.sum(t2, axis=1, keepdims=True)
+    p = t1 / t3
+    t4 = np.log(p)
+    t5 = y * t4
+    t6 = np.sum(t5, axis=1)
+    t7 = np.mean(t6)
+    out = -t7
+    require_scalar(out, 'softmax_cross_entropy')
+    bout = 1.0
+    # grad of: return -np.mean(np.sum(y * np.log(p), axis=1))
+    bt7 = -bout
+    bt6 = np.reshape(bt7, keepdims_shape_vjp(np.shape(t6), None)) * np.ones_like(t6) / (np.size(t6) / np.size(t7))
+    bt5 = np.reshape(bt6, keepdims_shape_vjp(np.shape(t5), 1)) * np.ones_like(t5)
+    bt4 = unbroadcast(bt5 * y, t4)
+    bp = bt4 / p
+    # grad of: p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    bt1 = unbroadcast(bp / t3, t1)
+    bt3 = unbroadcast(-bp * p / t3, t3)
+    bt2 = np.reshape(bt3, keepdims_shape_vjp(np.shape(t2), 1)) * np.ones_like(t2)
+    bz = bt2 * t2
+    bz = bz + bt1 * t1
+    # grad of: z = logits - np.max(logits, axis=1, keepdims=True)
+    blogits = unbroadcast(bz, logits)
+    bt0 = unbroadcast(-bz, t0)
+    t8 = keepdims_shape_vjp(np.shape(logits), 1)
+    t9 = logits == np.reshape(t0, t8)
+    blogits = blogits + np.reshape(bt0, t8) * t9 / np.sum(t9, axis=1, keepdims=True)
+    return blogits

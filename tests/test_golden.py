@@ -1,0 +1,50 @@
+"""Golden-source tests: the generated gradients of a few representative
+functions are stored in tests/golden/, so a change in the readability of
+generated code is a visible diff. On a mismatch the actual text is printed;
+to accept a change, run with S2S_AD_UPDATE_GOLDEN=1 and review the diff."""
+
+import os
+import pathlib
+
+import pytest
+
+import s2s_ad as ad
+from tests import golden_functions as g
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+CASES = {
+    "seed": (g.seed, 0),
+    "dense_layer": (g.dense_layer, (0, 1)),
+    "softmax_cross_entropy": (g.softmax_cross_entropy, 0),
+    "indexing": (g.indexing, 0),
+    "scalar_math": (g.scalar_math, (0, 1)),
+    "for_loop": (g.for_loop, 0),
+    "while_with_break": (g.while_with_break, 0),
+    "branch_in_loop": (g.branch_in_loop, 0),
+    "calls_helper": (g.calls_helper, (0, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_generated_source_matches_golden(name):
+    fn, wrt = CASES[name]
+    actual = ad.grad(fn, wrt=wrt).source
+    path = GOLDEN / f"{name}.py"
+    if os.environ.get("S2S_AD_UPDATE_GOLDEN") == "1" or not path.exists():
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(actual)
+    expected = path.read_text()
+    assert actual == expected, (
+        f"generated source of {name} changed; actual text:\n\n{actual}\n"
+        f"(rerun with S2S_AD_UPDATE_GOLDEN=1 to accept it)")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_ir(name):
+    fn, _ = CASES[name]
+    ir_text = ad.grad(fn).ir
+    path = GOLDEN / f"{name}.ir"
+    if os.environ.get("S2S_AD_UPDATE_GOLDEN") == "1" or not path.exists():
+        path.write_text(ir_text)
+    assert ir_text == path.read_text(), f"IR of {name} changed; actual text:\n\n{ir_text}"
