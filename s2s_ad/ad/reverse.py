@@ -442,7 +442,12 @@ class _Reverse:
                 if a is None:
                     saved_out, self.out = self.out, body
                     self.group = None
-                    a = self.zeros(v, s.loc)
+                    like = next((before[o.id] for o, *ys in pairs if v in ys), None)
+                    if like is not None:  # shaped like the phi it feeds: no primal needed
+                        a = self.emit(ir.Call(True), [helper(runtime.zeros_like), like],
+                                      adjoint_of=v, loc=s.loc)
+                    else:
+                        a = self.zeros(v, s.loc)
                     self.out = saved_out
                 merged.append(a)
             phi = ir.Var(adjoint_of=v)
@@ -544,6 +549,15 @@ class _Reverse:
             count = (ir.Var("trips"), ir.Var("trips"), ir.Var("trips"))
             plan.counter = count
             trip = self.primal(count[2])
+        if self.loops:
+            # the lists (and trip counter) are made anew by each iteration of the
+            # enclosing loop: its backward loop must restore them per iteration
+            enclosing = self.loops[-1]
+            enclosing.defined.update(v.id for v in plan.stacks.values())
+            if plan.counter is not None:
+                enclosing.defined.add(plan.counter[2].id)
+            if plan.counter is not None:
+                trip = self.primal(plan.counter[2])
         rng = self.emit(ir.Call(True), [helper(builtins.range), trip], loc=L.loc)
         rev = self.emit(ir.Call(True), [helper(builtins.reversed), rng], loc=L.loc)
         self.plans[id(L)] = plan
@@ -630,6 +644,11 @@ class _Reverse:
         for v in plan.saved:
             before.append(ir.Eqn([plan.stacks[v.id]], ir.Build("list"), [], loc=L.loc))
         carried, init, nxt, outs = list(L.carried), list(L.init), list(L.next), list(L.outs)
+        saved_ids = {v.id for v in plan.saved}
+        # a saved value first assigned inside the loop has no value before it:
+        # start it at None so the first iteration can save it
+        init = [ir.Const(None) if ir.is_undefined(i) and c.id in saved_ids else i
+                for c, i in zip(carried, init, strict=True)]
         entry = []
         at_entry = {c.id for c in L.carried} | ({L.target.id} if L.target is not None else set())
         for c in L.carried:

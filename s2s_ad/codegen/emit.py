@@ -302,10 +302,12 @@ class _FunctionEmitter:
         self._last_comment = None
         for b in spec.blocks:
             self.block(b, 1, out)
-        rets = ([ast.unparse(self.ret_expr(a)) for a in spec.returns[0]]
-                if len(spec.returns) == 1 and isinstance(spec.returns[0], list)
-                and spec.returns[0] else [ast.unparse(self.ret_expr(a)) for a in spec.returns])
-        out.append(("    return " + ", ".join(rets), None))
+        if len(spec.returns) == 1 and isinstance(spec.returns[0], list):
+            items = [ast.unparse(self.ret_expr(a)) for a in spec.returns[0]]
+            text = ", ".join(items) + ("," if len(items) == 1 else "")
+        else:
+            text = ", ".join(ast.unparse(self.ret_expr(a)) for a in spec.returns)
+        out.append(("    return " + text, None))
         return out
 
     def _needed(self, v: ir.Var) -> bool:

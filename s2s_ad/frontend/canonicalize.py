@@ -125,7 +125,20 @@ def _rewrite_for(loop: gast.For, names: _Names, shadowed):
     index = names.fresh("i")
     bind: list = []
     target = loop.target
-    if _is_builtin_call(it, "enumerate", shadowed) and len(it.args) == 1 \
+    if (_is_builtin_call(it, "enumerate", shadowed) and len(it.args) == 1
+            and isinstance(target, gast.Tuple) and len(target.elts) == 2
+            and _is_builtin_call(it.args[0], "zip", shadowed)
+            and isinstance(target.elts[1], gast.Tuple)
+            and len(target.elts[1].elts) == len(it.args[0].args)):
+        # for i, (a, b) in enumerate(zip(A, B)): one index walks all of them
+        seqs = [sequence(a, "seq") for a in it.args[0].args]
+        lens = [_call("len", _name(q)) for q in seqs]
+        rng = _call("range", lens[0] if len(lens) == 1 else _call("min", *lens))
+        bind.append(gast.Assign(targets=[target.elts[0]], value=_name(index), type_comment=None))
+        for t, q in zip(target.elts[1].elts, seqs, strict=True):
+            bind.append(gast.Assign(targets=[t], value=gast.Subscript(
+                value=_name(q), slice=_name(index), ctx=gast.Load()), type_comment=None))
+    elif _is_builtin_call(it, "enumerate", shadowed) and len(it.args) == 1 \
             and isinstance(target, gast.Tuple) and len(target.elts) == 2:
         seq = sequence(it.args[0], "seq")
         count = gast.Call(func=_name("len"), args=[_name(seq)], keywords=[])

@@ -157,6 +157,18 @@ class Lowerer:
         if not isinstance(node.target, gast.Name):
             raise self.scope.unsupported(node, "augmented assignment to " + type(node.target).__name__)
         left = self.name(node.target)
+        if isinstance(left, ir.Var):
+            root = self._root(left)
+            others = [n for n, a in self.env.items() if n != node.target.id
+                      and isinstance(a, ir.Var) and self._root(a) == root]
+            if others:
+                # on an array, y += x writes in place and `others` would see it;
+                # on a number it rebinds. The types are not known here: refuse.
+                raise self.scope.unsupported(
+                    node, "augmented assignment to a name that shares its object with "
+                    + ", ".join(repr(o) for o in others),
+                    f"write {node.target.id} = {node.target.id} + ... (a new value), or "
+                    f"{node.target.id}[...] += ... (in place, seen by both)")
         right = self.expr(node.value)
         self.bind(node.target, self.emit(ir.BinOp(sym, fn), [left, right], hint=node.target.id))
 

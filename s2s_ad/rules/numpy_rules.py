@@ -453,12 +453,31 @@ def reduce_mean_jvp(da, ans, a, axis=None, dtype=None, out=None, keepdims=False)
 # d prod / d a_i = prod / a_i: not defined where an element is 0 (gives inf/nan there).
 @defvjp(np.prod, ("method", "prod"))
 def reduce_prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.reshape(g * ans, keepdims_shape_vjp(np.shape(a), axis)) / a
+    return np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) * prod_of_others(a, axis)
 
 
 @defjvp(np.prod, ("method", "prod"))
 def reduce_prod_jvp(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(da / a, axis=axis, keepdims=keepdims) * ans
+    return np.sum(da * prod_of_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+def prod_of_others(a, axis):
+    """For each element of ``a``, the product of the other elements of its
+    reduction over ``axis`` (exclusive cumulative products from both ends,
+    so a zero element gives the right derivative instead of 0/0)."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if a.ndim == 0:
+        return np.ones_like(a)
+    axes = tuple(range(a.ndim)) if axis is None else \
+        tuple(ax % a.ndim for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    rest = [ax for ax in range(a.ndim) if ax not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.transpose(others, np.argsort(rest + list(axes)))
 
 
 @defvjp(np.max, np.amax, np.min, np.amin, ("method", "max"), ("method", "min"))

@@ -82,6 +82,8 @@ class Rule:
                 out[name] = ba.arguments[name]
                 if param.kind is inspect.Parameter.VAR_POSITIONAL:
                     out[name] = tuple(out[name])
+            elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+                out[name] = ()
             elif param.default is not inspect.Parameter.empty:
                 out[name] = ir.Const(param.default)
         return out
