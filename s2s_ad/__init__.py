@@ -16,12 +16,15 @@ through in a debugger::
 """
 
 from . import reference, rules  # noqa: F401  (rules register on import)
-from .api import Transformed, grad, show, value_and_grad, vjp
+from .api import (Transformed, derivative, grad, hessian, hvp, jacobian, jvp, show,
+                  value_and_grad, vjp)
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedError
+from .primitives import Primitive, primitive, stop_gradient
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "NonDifferentiableError", "SourceUnavailableError", "Transformed", "UnsupportedError",
-    "grad", "reference", "show", "value_and_grad", "vjp",
+    "NonDifferentiableError", "Primitive", "SourceUnavailableError", "Transformed",
+    "UnsupportedError", "derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "primitive",
+    "reference", "show", "stop_gradient", "value_and_grad", "vjp",
 ]

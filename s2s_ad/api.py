@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from . import runtime
+from .ad.forward import forward
 from .ad.reverse import Adjoint, helper, reverse
 from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
 from .codegen.load import load
@@ -206,10 +207,12 @@ def _build(f, wrt, kind: str) -> Transformed:
         if cached is not None and cached is not _IN_PROGRESS:
             return cached
         primal = _primal(f)
-        idx = primal.wrt_indices(wrt)
         fn = primal.fn
+        if kind == "jvp":
+            return _finish(f, entry, key, primal, _jvp_specs(fn), kind,
+                           list(range(len(fn.params))))
+        idx = primal.wrt_indices(wrt)
         adj = reverse(fn, idx)
-        emitter = ModuleEmitter(primal.namespace, fn.name.strip("<>"))
         base = fn.name.strip("<>") or "f"
         grads = adj.grads
         if kind in ("grad", "value_and_grad"):
@@ -234,11 +237,41 @@ def _build(f, wrt, kind: str) -> Transformed:
                                   predeclare=maybe_unset),
                      FunctionSpec(f"{base}_bwd", [res_var, seed], [adj.backward],
                                   back, unpack=(res_var, res))]
-        gen = emitter.emit(specs, fn.filename)
-        fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
-        result = Transformed(f, primal, gen, fns, filename, idx, kind)
-        entry[key] = result
-        return result
+        return _finish(f, entry, key, primal, specs, kind, idx)
+
+
+def _finish(f, entry, key, primal, specs, kind, idx) -> Transformed:
+    fn = primal.fn
+    emitter = ModuleEmitter(primal.namespace, fn.name.strip("<>"))
+    gen = emitter.emit(specs, fn.filename)
+    fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
+    result = Transformed(f, primal, gen, fns, filename, idx, kind)
+    entry[key] = result
+    return result
+
+
+def _jvp_specs(fn) -> list:
+    t = forward(fn)
+    base = fn.name.strip("<>") or "f"
+    return [FunctionSpec(f"jvp_{base}", t.params + t.tangent_params, [t.body],
+                         [t.result, t.tangent])]
+
+
+def _jvp_function(callee):
+    """The JVP of a user function called from code being transformed."""
+    entry = _cache_entry(callee)
+    key = ("jvp", None)
+    if key not in entry:
+        entry[key] = _IN_PROGRESS
+        try:
+            _build(callee, None, "jvp")
+        except BaseException:
+            entry.pop(key, None)
+            raise
+    built = entry[key]
+    if built is _IN_PROGRESS:
+        return runtime.LateBound(lambda: entry[key]._fns[0], f"{callee.__name__}_jvp")
+    return built._fns[0]
 
 
 def _split_pair(callee, wrt: tuple[int, ...]):
@@ -324,3 +357,126 @@ _ = (inspect, types)
 from .ad import reverse as _reverse_module  # noqa: E402
 
 _reverse_module.SPLIT_PAIR = _split_pair
+
+from .ad import forward as _forward_module  # noqa: E402
+
+_forward_module.JVP_OF = _jvp_function
+
+
+# ---------------------------------------------------------------- forward mode and beyond
+
+
+def derivative(f, mode: str = "reverse", wrt=0):
+    """The transformed function for ``mode``: ``"reverse"`` is ``grad(f, wrt)``;
+    ``"forward"`` is the JVP ``jvp_f(*primals, *tangents) -> (out, tangent)``.
+    Either has ``.source`` and ``.ir``."""
+    if mode == "reverse":
+        return grad(f, wrt)
+    if mode == "forward":
+        return _build(f, None, "jvp")
+    raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
+
+
+def jvp(f, primals, tangents):
+    """``(f(*primals), J · tangents)`` by forward mode: like ``jax.jvp``,
+    ``primals`` and ``tangents`` are tuples covering every argument."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    t = _build(f, None, "jvp")
+    n = len(t._primal.fn.params)
+    if len(primals) != n or len(tangents) != n:
+        raise TypeError(f"jvp of {t._primal.fn.name}() needs {n} primals and {n} tangents, "
+                        f"got {len(primals)} and {len(tangents)}")
+    primals = tuple(_as_differentiable(p, f"primal {i}") for i, p in enumerate(primals))
+    tangents = tuple(float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                     for v in tangents)
+    return t._fns[0](*primals, *tangents)
+
+
+def _basis(x):
+    """Unit directions over the elements of ``x`` (a float or an array)."""
+    shape = np.shape(x)
+    size = int(np.prod(shape)) if shape else 1
+    for k in range(size):
+        e = np.zeros(size)
+        e[k] = 1.0
+        yield e.reshape(shape) if shape else 1.0
+
+
+def jacobian(f, wrt=0, mode=None):
+    """A function computing the Jacobian of ``f`` w.r.t. argument ``wrt``,
+    shaped ``out.shape + in.shape``. ``mode`` is ``"forward"`` (a JVP per
+    input element), ``"reverse"`` (a VJP per output element), or ``None``:
+    forward when the input is no larger than the output."""
+    if mode not in (None, "forward", "reverse"):
+        raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
+
+    def jac(*args):
+        primal = _primal(f)
+        (i,) = primal.wrt_indices(wrt)
+        x = args[i]
+        chosen = mode
+        if chosen is None:
+            out = f(*args)
+            chosen = "forward" if np.size(x) <= np.size(out) else "reverse"
+        if chosen == "forward":
+            cols = []
+            out = None
+            for e in _basis(x):
+                tangents = [_zero_tangent(a) for a in args]
+                tangents[i] = e
+                out, d = jvp(f, args, tangents)
+                cols.append(np.asarray(d, dtype=float))
+            J = np.stack(cols, axis=-1) if cols else np.zeros(np.shape(out) + (0,))
+            return _shape_jacobian(J, np.shape(out), np.shape(x))
+        out, pullback = vjp(f, *args)
+        rows = [np.asarray(pullback(u)[i], dtype=float) for u in _basis(out)]
+        J = np.stack(rows, axis=0)
+        return _shape_jacobian(J.reshape((-1,) + np.shape(x)).reshape(
+            (len(rows), -1)).T.T, np.shape(out), np.shape(x), rows_first=True)
+
+    functools.update_wrapper(jac, f)
+    return jac
+
+
+def _zero_tangent(a):
+    if isinstance(a, np.ndarray):
+        return np.zeros(a.shape)
+    if isinstance(a, (int, float, np.number)) and not isinstance(a, bool):
+        return 0.0
+    return runtime.zeros_like(a)
+
+
+def _shape_jacobian(J, out_shape, in_shape, rows_first=False):
+    J = np.asarray(J, dtype=float)
+    if rows_first:
+        J = J.reshape(tuple(out_shape) + tuple(in_shape))
+    else:
+        J = J.reshape(tuple(out_shape) + tuple(in_shape))
+    return float(J) if J.ndim == 0 else J
+
+
+def hessian(f, wrt=0):
+    """A function computing the Hessian of scalar ``f`` w.r.t. argument
+    ``wrt``, as forward-over-reverse (a JVP of the generated gradient code per
+    input element): a float for a scalar argument, ``(n, n)`` for a 1-D one."""
+    g = grad(f, wrt)
+    h = jacobian(g, wrt=wrt, mode="forward")
+    functools.update_wrapper(h, f)
+    return h
+
+
+def hvp(f, wrt=0):
+    """A function ``(*args, v) -> H v``: a Hessian-vector product without
+    forming the Hessian (one JVP of the generated gradient code)."""
+    g = grad(f, wrt)
+
+    def product(*args):
+        *args, v = args
+        primal = _primal(f)
+        (i,) = primal.wrt_indices(wrt)
+        tangents = [_zero_tangent(a) for a in args]
+        tangents[i] = v
+        return jvp(g, args, tangents)[1]
+
+    functools.update_wrapper(product, f)
+    return product

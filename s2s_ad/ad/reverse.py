@@ -144,6 +144,7 @@ class _Reverse:
         self.plans: dict[int, _LoopPlan] = {}
         self.replace: dict[int, ir.Eqn] = {}  # forward equations rewritten (calls to split pairs)
         self.snapshots: dict[int, ir.Var] = {}  # volatile value id -> its copy taken at definition
+        self.read: set[int] = set()  # primal values the backward sweep reads
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.id in self.active
@@ -183,6 +184,7 @@ class _Reverse:
         copy taken right after its definition."""
         if not isinstance(a, ir.Var):
             return a
+        self.read.add(a.id)
         if snapshot and a.volatile:
             snap = self.snapshots.get(a.id)
             if snap is None:
@@ -397,15 +399,7 @@ class _Reverse:
         return build(index)
 
     def nondifferentiable(self, eqn) -> NonDifferentiableError:
-        name = describe_callee(eqn)
-        loc = eqn.loc
-        return NonDifferentiableError(
-            f"cannot differentiate through {name}: it has no derivative rule, and its "
-            "result depends on the differentiated inputs. Register one with "
-            "@s2s_ad.primitive (then .defvjp / .defjvp), or wrap the input in "
-            "s2s_ad.stop_gradient(...) if no derivative should flow through it",
-            filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
-            source_line=loc and loc.line)
+        return nondifferentiable(eqn)
 
     # ------------------------------------------------------------ branches
     def branch(self, s: ir.If) -> None:
@@ -621,8 +615,13 @@ class _Reverse:
         stmts = []
         for s in block.stmts:
             if isinstance(s, ir.If):
+                # a value the backward reads must exist on every path: None where
+                # the program never assigned it (that path never reads it either)
+                def defined(ys):
+                    return [ir.Const(None) if ir.is_undefined(y) and o.id in self.read else y
+                            for o, y in zip(s.outs, ys, strict=True)]
                 stmts.append(ir.If(s.pred, self.augment(s.then), self.augment(s.orelse),
-                                   s.outs, s.then_yield, s.else_yield, s.loc))
+                                   s.outs, defined(s.then_yield), defined(s.else_yield), s.loc))
             elif isinstance(s, ir.Loop):
                 stmts.extend(self.augment_loop(s))
             else:
@@ -728,6 +727,18 @@ def _appends_in(block: ir.Block, plan: _LoopPlan, loc):
             out.append(_append(plan.stacks[v.id], v, loc))
             done.add(v.id)
     return out, done
+
+
+def nondifferentiable(eqn) -> NonDifferentiableError:
+    name = describe_callee(eqn)
+    loc = eqn.loc
+    return NonDifferentiableError(
+        f"cannot differentiate through {name}: it has no derivative rule, and its "
+        "result depends on the differentiated inputs. Register one with "
+        "@s2s_ad.primitive (then .defvjp / .defjvp), or wrap the input in "
+        "s2s_ad.stop_gradient(...) if no derivative should flow through it",
+        filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
+        source_line=loc and loc.line)
 
 
 def _is_user_function(key) -> bool:

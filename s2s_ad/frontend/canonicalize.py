@@ -109,91 +109,80 @@ def _rewrite_for(loop: gast.For, names: _Names, shadowed):
     if _is_builtin_call(it, "range", shadowed):
         return [loop]
     pre: list = []
+    rebound = _assigned_names(loop.body)
 
     def sequence(expr, hint):
-        """An indexable name for ``expr`` (assigning it first unless it is a name)."""
-        if isinstance(expr, gast.Name):
-            return expr.id
+        """A name for an indexable sequence: ``expr`` itself if it is a name
+        the loop does not rebind, else a fresh name assigned before the loop."""
+        if isinstance(expr, gast.Name) and expr.id not in rebound:
+            return _name(expr.id)
         seq = names.fresh(hint)
         value = expr
         if isinstance(expr, gast.GeneratorExp) or _is_builtin_call(expr, "map", shadowed) \
                 or _is_builtin_call(expr, "filter", shadowed):
             value = _call("list", expr)
         pre.append(_located(_assign(seq, value), loop))
-        return seq
+        return _name(seq)
 
+    def iteration(expr):
+        """``(length, element)``: the number of items of iterating ``expr``
+        and a function from an index expression to the item (as AST)."""
+        args = getattr(expr, "args", [])
+        kw = {k.arg: k.value for k in getattr(expr, "keywords", [])}
+        if _is_call(expr, "enumerate", shadowed) and len(args) + len(kw) in (1, 2) and args:
+            start = args[1] if len(args) > 1 else kw.get("start", _const(0))
+            n, elem = iteration(args[0])
+            return n, lambda i: gast.Tuple(elts=[_add(i, start), elem(i)], ctx=gast.Load())
+        if _is_call(expr, "zip", shadowed) and args and set(kw) <= {"strict"}:
+            parts = [iteration(a) for a in args]
+            n = parts[0][0] if len(parts) == 1 else _call("min", *[p[0] for p in parts])
+            return n, lambda i: gast.Tuple(elts=[e(i) for _, e in parts], ctx=gast.Load())
+        if _is_call(expr, "reversed", shadowed) and len(args) == 1 and not kw:
+            n, elem = iteration(args[0])
+            count = names.fresh("n")
+            pre.append(_located(_assign(count, n), loop))
+            return _name(count), lambda i: elem(gast.BinOp(
+                left=gast.BinOp(left=_name(count), op=gast.Sub(), right=_const(1)),
+                op=gast.Sub(), right=i))
+        if (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+                and expr.func.attr in ("items", "values", "keys") and not args and not kw):
+            d = sequence(expr.func.value, "d")
+            keys = names.fresh("keys")
+            pre.append(_located(_assign(keys, _call("list", d)), loop))
+
+            def key(i):
+                return gast.Subscript(value=_name(keys), slice=i, ctx=gast.Load())
+
+            def value(i):
+                return gast.Subscript(value=_name(d.id), slice=key(i), ctx=gast.Load())
+
+            elem = {"keys": key, "values": value,
+                    "items": lambda i: gast.Tuple(elts=[key(i), value(i)], ctx=gast.Load())}
+            return _call("len", _name(keys)), elem[expr.func.attr]
+        seq = sequence(expr, "seq")
+        return _call("len", _name(seq.id)), lambda i: gast.Subscript(
+            value=_name(seq.id), slice=i, ctx=gast.Load())
+
+    n, elem = iteration(it)
     index = names.fresh("i")
-    bind: list = []
-    target = loop.target
-    if (_is_builtin_call(it, "enumerate", shadowed) and len(it.args) == 1
-            and isinstance(target, gast.Tuple) and len(target.elts) == 2
-            and _is_builtin_call(it.args[0], "zip", shadowed)
-            and isinstance(target.elts[1], gast.Tuple)
-            and len(target.elts[1].elts) == len(it.args[0].args)):
-        # for i, (a, b) in enumerate(zip(A, B)): one index walks all of them
-        seqs = [sequence(a, "seq") for a in it.args[0].args]
-        lens = [_call("len", _name(q)) for q in seqs]
-        rng = _call("range", lens[0] if len(lens) == 1 else _call("min", *lens))
-        bind.append(gast.Assign(targets=[target.elts[0]], value=_name(index), type_comment=None))
-        for t, q in zip(target.elts[1].elts, seqs, strict=True):
-            bind.append(gast.Assign(targets=[t], value=gast.Subscript(
-                value=_name(q), slice=_name(index), ctx=gast.Load()), type_comment=None))
-    elif _is_builtin_call(it, "enumerate", shadowed) and len(it.args) == 1 \
-            and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-        seq = sequence(it.args[0], "seq")
-        count = gast.Call(func=_name("len"), args=[_name(seq)], keywords=[])
-        bind.append(gast.Assign(targets=[target.elts[0]], value=_name(index), type_comment=None))
-        bind.append(gast.Assign(targets=[target.elts[1]],
-                                value=gast.Subscript(value=_name(seq), slice=_name(index),
-                                                     ctx=gast.Load()), type_comment=None))
-        rng = _call("range", count)
-    elif _is_builtin_call(it, "zip", shadowed) and isinstance(target, gast.Tuple) \
-            and len(target.elts) == len(it.args):
-        seqs = [sequence(a, "seq") for a in it.args]
-        lens = [_call("len", _name(q)) for q in seqs]
-        rng = _call("range", lens[0] if len(lens) == 1 else _call("min", *lens))
-        for t, q in zip(target.elts, seqs, strict=True):
-            bind.append(gast.Assign(targets=[t], value=gast.Subscript(
-                value=_name(q), slice=_name(index), ctx=gast.Load()), type_comment=None))
-    elif _is_builtin_call(it, "reversed", shadowed) and len(it.args) == 1:
-        seq = sequence(it.args[0], "seq")
-        last = gast.BinOp(left=_call("len", _name(seq)), op=gast.Sub(), right=_const(1))
-        rng = _call("range", last, _const(-1), _const(-1))
-        bind.append(gast.Assign(targets=[target], value=gast.Subscript(
-            value=_name(seq), slice=_name(index), ctx=gast.Load()), type_comment=None))
-    elif (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)
-          and it.func.attr in ("items", "values", "keys") and not it.args):
-        d = sequence(it.func.value, "d")
-        keys = names.fresh("keys")
-        pre.append(_located(_assign(keys, _call("list", _name(d))), loop))
-        rng = _call("range", _call("len", _name(keys)))
-        key_of = gast.Subscript(value=_name(keys), slice=_name(index), ctx=gast.Load())
-        value_of = gast.Subscript(value=_name(d), slice=key_of, ctx=gast.Load())
-        if it.func.attr == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-            bind.append(gast.Assign(targets=[target.elts[0]], value=key_of, type_comment=None))
-            value_of = gast.Subscript(value=_name(d), slice=target.elts[0].__class__(
-                id=target.elts[0].id, ctx=gast.Load(), annotation=None, type_comment=None)
-                if isinstance(target.elts[0], gast.Name) else key_of, ctx=gast.Load())
-            bind.append(gast.Assign(targets=[target.elts[1]], value=value_of, type_comment=None))
-        elif it.func.attr == "items":
-            bind.append(gast.Assign(targets=[target], value=gast.Tuple(
-                elts=[key_of, value_of], ctx=gast.Load()), type_comment=None))
-        elif it.func.attr == "values":
-            bind.append(gast.Assign(targets=[target], value=value_of, type_comment=None))
-        else:
-            bind.append(gast.Assign(targets=[target], value=key_of, type_comment=None))
-    else:
-        seq = sequence(it, "seq")
-        rng = _call("range", _call("len", _name(seq)))
-        bind.append(gast.Assign(targets=[target], value=gast.Subscript(
-            value=_name(seq), slice=_name(index), ctx=gast.Load()), type_comment=None))
-    for b in bind:
-        _located(b, loop)
-    new = gast.For(target=_name(index, gast.Store()), iter=_located(rng, loop),
-                   body=bind + loop.body, orelse=[], type_comment=None)
+    bind = gast.Assign(targets=[loop.target], value=elem(_name(index)), type_comment=None)
+    _located(bind, loop)
+    new = gast.For(target=_name(index, gast.Store()), iter=_located(_call("range", n), loop),
+                   body=[bind] + loop.body, orelse=[], type_comment=None)
     gast.copy_location(new, loop)
     new.end_lineno = getattr(loop, "end_lineno", loop.lineno)
     return [*pre, new]
+
+
+def _is_call(node, name, shadowed):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == name and name not in shadowed)
+
+
+def _add(a, b):
+    if isinstance(b, gast.Constant) and b.value == 0:
+        return a
+    return gast.BinOp(left=a, op=gast.Add(), right=b)
 
 
 # ---------------------------------------------------------------- exits
