@@ -16,8 +16,18 @@ through in a debugger::
 """
 
 from . import reference, rules  # noqa: F401  (rules register on import)
-from .api import (Transformed, derivative, grad, hessian, hvp, jacobian, jvp, show,
-                  value_and_grad, vjp)
+from .api import (
+                  Transformed,
+                  derivative,
+                  grad,
+                  hessian,
+                  hvp,
+                  jacobian,
+                  jvp,
+                  show,
+                  value_and_grad,
+                  vjp,
+)
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedError
 from .primitives import Primitive, primitive, stop_gradient
 
