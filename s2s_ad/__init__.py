@@ -28,6 +28,7 @@ from .api import (
                   value_and_grad,
                   vjp,
 )
+from .checking import check_grads
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedError
 from .primitives import Primitive, primitive, stop_gradient
 
@@ -35,6 +36,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NonDifferentiableError", "Primitive", "SourceUnavailableError", "Transformed",
-    "UnsupportedError", "derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "primitive",
+    "UnsupportedError", "check_grads", "derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "primitive",
     "reference", "show", "stop_gradient", "value_and_grad", "vjp",
 ]

@@ -40,6 +40,8 @@ def zeros_like(x):
     and dicts."""
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if isinstance(x, (bool, np.bool_, str)):
+        return None
     if isinstance(x, (np.generic, numbers.Number)):
         if isinstance(x, np.floating):
             return type(x)(0)
@@ -50,9 +52,8 @@ def zeros_like(x):
         return [zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
-    if x is None:
-        return None
-    raise TypeError(f"cannot make a zero cotangent for a value of type {type(x).__name__}")
+    # ranges, strings, None and other non-numeric values carry no derivative
+    return None
 
 
 def add_grads(a, b):

@@ -211,7 +211,7 @@ class _Forward:
         y = eqn.outs[0]
         dy = ir.Var(tangent_of=y)
         self.out.append(ir.Eqn([y, dy], ir.Call(False),
-                               [ir.Free(f"{callee.__name__}_jvp", jvp_fn, "rule"), *primals,
+                               [ir.Free(f"{callee.__name__.strip('<>')}_jvp", jvp_fn, "rule"), *primals,
                                 *tangents], loc=eqn.loc))
         self.tan[y.id] = dy
 

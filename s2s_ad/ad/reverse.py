@@ -344,7 +344,7 @@ class _Reverse:
         if not active:
             return
         fwd, bwd = SPLIT_PAIR(callee, tuple(i for i, _ in active))
-        name = callee.__name__
+        name = callee.__name__.strip("<>")
         res = ir.Var(f"{name}_res")
         y = eqn.outs[0]
         self.replace[id(eqn)] = ir.Eqn([y, res], ir.Call(False),
@@ -743,7 +743,7 @@ def nondifferentiable(eqn) -> NonDifferentiableError:
 
 def _is_user_function(key) -> bool:
     """A plain Python function with source: transformed, not looked up."""
-    return isinstance(key, types.FunctionType) and not key.__module__.startswith("s2s_ad.")
+    return isinstance(key, types.FunctionType) and not (key.__module__ or "").startswith("s2s_ad.")
 
 
 def _flat(v):

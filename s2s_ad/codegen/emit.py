@@ -442,6 +442,9 @@ class ModuleEmitter:
 
     def bind_value(self, value, hint: str) -> str:
         name = self._bound_ids.get(id(value))
+        hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint).strip("_") or "f"
+        if hint[0].isdigit():
+            hint = "f_" + hint
         if name is None:
             name = self._bound_ids[id(value)] = self.base.fresh(hint)
             self.bindings[name] = value
