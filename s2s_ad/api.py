@@ -254,7 +254,7 @@ def _jvp_specs(fn) -> list:
     t = forward(fn)
     base = fn.name.strip("<>") or "f"
     return [FunctionSpec(f"jvp_{base}", t.params + t.tangent_params, [t.body],
-                         [t.result, t.tangent])]
+                         [t.result, t.tangent], comment=None)]
 
 
 def _jvp_function(callee):

@@ -29,6 +29,15 @@ def unbroadcast(g, target):
     return g
 
 
+def broadcast_as(d, like):
+    """A tangent ``d`` of an operand, spread to the shape of the result
+    ``like`` it was broadcast into."""
+    shape = np.shape(like)
+    if np.shape(d) == shape:
+        return d
+    return np.broadcast_to(d, shape)
+
+
 def sum_to_scalar(g):
     """The cotangent of a Python number that was broadcast against ``g``."""
     return g if np.ndim(g) == 0 else np.sum(g)

@@ -204,6 +204,8 @@ spec(("setitem",), cases=[
     case(Arr((4, 5)), 1, Arr((5,))), case(Arr((4, 5)), (1, 2), Flt()),
     case(Arr((4, 5)), (slice(None), 2), Arr((4,))), case(Arr((4, 5)), slice(1, 3), Flt()),
     case(Arr((4, 5)), np.array([0, 2]), Arr((2, 5))), case(Arr((6,)), slice(None, None, 2), Arr(()))])
+spec(runtime.broadcast_as, cases=[case(Arr((4,)), Arr((3, 4))), case(Arr((3, 4)), Arr((3, 4))),
+                                  case(Flt(), Arr((2, 3)))])
 spec(runtime.sum_to_scalar, cases=[case(Arr((3, 4))), case(Flt()), case(Arr(()))])
 spec(runtime.snapshot, cases=[case(Arr((3, 4))), case(Flt())])
 spec(runtime.zero_at, cases=[case(Arr((4, 5)), 1), case(Arr((4, 5)), (slice(None), 2))])

@@ -73,7 +73,10 @@ class _Forward:
         """The tangent of ``var`` is the sum of ``parts``."""
         total = parts[0]
         for p in parts[1:]:
-            if var.id in self.numeric:
+            negated = self._negation(p)
+            if var.id in self.numeric and negated is not None:  # a + -b reads a - b
+                total = self.emit(ir.BinOp("-", operator.sub), [total, negated], group=self._group)
+            elif var.id in self.numeric:
                 total = self.emit(ir.BinOp("+", operator.add), [total, p], group=self._group)
             else:
                 total = self.emit(ir.Call(True), [helper(runtime.add_grads), total, p],
@@ -81,6 +84,14 @@ class _Forward:
         if isinstance(total, ir.Var) and total.hint is None and total.tangent_of is None:
             total.tangent_of = var
         self.tan[var.id] = total
+
+    def _negation(self, atom):
+        """``b`` if ``atom`` was computed as ``-b`` by the statement just emitted."""
+        for s in reversed(self.out[-4:]):
+            if isinstance(s, ir.Eqn) and s.outs == [atom] and isinstance(s.op, ir.UnaryOp) \
+                    and s.op.symbol == "-":
+                return s.args[0]
+        return None
 
     # ------------------------------------------------------------ sweep
     def run(self) -> Tangent:
@@ -100,7 +111,10 @@ class _Forward:
             tangent = self.zeros(result)
         else:
             tangent = ir.Const(0.0)
-        return Tangent(fn, fn.params, tparams, ir.Block(self.out), result, tangent)
+        body = ir.Block(self.out)
+        from .reverse import _eliminate_dead
+        _eliminate_dead(body, [result, tangent], only_derivative=True)
+        return Tangent(fn, fn.params, tparams, body, result, tangent)
 
     def block(self, block: ir.Block) -> ir.Block:
         saved, self.out = self.out, []
@@ -175,6 +189,7 @@ class _Forward:
         tparams = list(rule.jvp.__code__.co_varnames[:len(rule.wrt)])
         env = dict(binding)
         want = []
+        tangent_of = {}
         for i, (name, tname) in enumerate(zip(rule.wrt, tparams, strict=True)):
             value = binding.get(name)
             if isinstance(value, tuple):
@@ -183,10 +198,12 @@ class _Forward:
                     want.append(i)
             elif value is not None and self.has(value):
                 env[tname] = self.tan[value.id]
+                tangent_of[tname] = value
                 want.append(i)
         ans_name = rule.jvp.__code__.co_varnames[len(rule.wrt)]
         env[ans_name] = eqn.outs[0]
-        ex = templates.Expansion(rule, "jvp", env, eqn.loc, self.shapes.same, eqn.outs[0])
+        ex = templates.Expansion(rule, "jvp", env, eqn.loc, self.shapes.same, eqn.outs[0],
+                                 tangent_of)
         stmts = ex.prelude()
         parts = []
         for i in want:

@@ -84,6 +84,11 @@ class TemplateLowerer(Lowerer):
 
     def expr_Call(self, node, hint):
         if (isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords
+                and self.scope.lookup(node.func.id)[1] is runtime.broadcast_as
+                and isinstance(node.args[0], gast.Name)
+                and self.same_shape(self._primal_of.get(node.args[0].id), self._ans)):
+            return self.expr(node.args[0])  # the operand already has the result's shape
+        if (isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords
                 and self.scope.lookup(node.func.id)[1] is runtime.unbroadcast
                 and node.func.id not in self.env):
             if isinstance(node.args[1], gast.Name) and node.args[1].id in self._primal_of:
@@ -129,7 +134,7 @@ class Expansion:
     ``return`` come from :meth:`prelude`; each element of the returned tuple
     from :meth:`element`, so the caller can interleave its own statements."""
 
-    def __init__(self, rule, which: str, env: dict, loc, same_shape, ans):
+    def __init__(self, rule, which: str, env: dict, loc, same_shape, ans, tangent_of=None):
         template = rule.vjp if which == "vjp" else rule.jvp
         self.rule = rule
         self.node = rule.template_ast(which)
@@ -137,6 +142,7 @@ class Expansion:
         if scope is None:
             scope = _SCOPES[template] = _rule_scope(template)
         self.lowerer = TemplateLowerer(scope, env, loc, same_shape, ans)
+        self.lowerer._primal_of.update(tangent_of or {})  # a tangent's shape is its primal's
         *self._prelude, ret = self.node.body
         if not isinstance(ret, gast.Return):
             raise TypeError(f"rule template {template.__qualname__} must end with a return")

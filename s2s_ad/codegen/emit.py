@@ -38,6 +38,7 @@ class FunctionSpec:
     unpack: tuple[ir.Var, list[ir.Var]] | None = None
     defaults: tuple = ()
     predeclare: list = field(default_factory=list)  # set to None first: maybe unassigned
+    comment: str = "grad of"  # the label of derivative lines' source comments
     doc: str | None = None
 
 
@@ -346,9 +347,9 @@ class _FunctionEmitter:
             if s.outs and s.outs[0].id in self.folded:
                 continue
             if s.group is not None and s.loc is not None and s.loc.line \
-                    and self._last_comment is not s.loc:
+                    and self.spec.comment and self._last_comment is not s.loc:
                 if self._last_comment is None or self._last_comment.lineno != s.loc.lineno:
-                    out.append((f"{pad}# grad of: {s.loc.line}", s.loc))
+                    out.append((f"{pad}# {self.spec.comment}: {s.loc.line}", s.loc))
                 self._last_comment = s.loc
             for line in self.stmt_text(s).split("\n"):
                 out.append((pad + line, s.loc))

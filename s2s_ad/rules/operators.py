@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import broadcast_as, unbroadcast
 from .registry import defjvp, defvjp
 
 
@@ -92,12 +92,12 @@ def matmul_vjp_y(g, x, y):
 
 @defjvp(operator.add, np.add)
 def add_jvp(dx, dy, ans, x, y):
-    return np.broadcast_to(dx, np.shape(ans)), np.broadcast_to(dy, np.shape(ans))
+    return broadcast_as(dx, ans), broadcast_as(dy, ans)
 
 
 @defjvp(operator.sub, np.subtract)
 def sub_jvp(dx, dy, ans, x, y):
-    return np.broadcast_to(dx, np.shape(ans)), np.broadcast_to(-dy, np.shape(ans))
+    return broadcast_as(dx, ans), -broadcast_as(dy, ans)
 
 
 @defjvp(operator.mul, np.multiply)
@@ -117,7 +117,7 @@ def pow_jvp(dx, dy, ans, x, y):
 
 @defjvp(operator.mod, np.mod, np.remainder)
 def mod_jvp(dx, dy, ans, x, y):
-    return np.broadcast_to(dx, np.shape(ans)), -dy * np.floor_divide(x, y)
+    return broadcast_as(dx, ans), -dy * np.floor_divide(x, y)
 
 
 @defjvp(operator.neg, np.negative)

@@ -9,7 +9,8 @@ import builtins
 import numpy as np
 
 from .. import runtime
-from ..runtime import add_grads, getitem_vjp, sum_to_scalar, sum_vjp, unbroadcast, zero_at
+from ..runtime import (add_grads, broadcast_as, getitem_vjp, sum_to_scalar, sum_vjp,
+                       unbroadcast, zero_at)
 from .registry import defjvp, defvjp, nondiff
 
 
@@ -26,6 +27,16 @@ def setitem(g, ans, x, index, value):
 @defjvp(("setitem",))
 def setitem_jvp(dx, dvalue, ans, x, index, value):
     return zero_at(dx, index), getitem_vjp(dvalue, ans, index)
+
+
+@defvjp(runtime.broadcast_as, wrt=("d",))
+def broadcast_as_rule(g, ans, d, like):
+    return unbroadcast(g, d)
+
+
+@defjvp(runtime.broadcast_as)
+def broadcast_as_jvp(dd, ans, d, like):
+    return broadcast_as(dd, like)
 
 
 @defvjp(runtime.sum_to_scalar)
