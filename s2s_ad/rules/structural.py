@@ -9,8 +9,15 @@ import builtins
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_grads, broadcast_as, getitem_vjp, sum_to_scalar, sum_vjp,
-                       unbroadcast, zero_at)
+from ..runtime import (
+    add_grads,
+    broadcast_as,
+    getitem_vjp,
+    sum_to_scalar,
+    sum_vjp,
+    unbroadcast,
+    zero_at,
+)
 from .registry import defjvp, defvjp, nondiff
 
 
