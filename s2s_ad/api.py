@@ -20,6 +20,7 @@ from . import runtime
 from .ad.forward import forward
 from .ad.reverse import Adjoint, helper, reverse
 from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
+from .errors import UnsupportedError
 from .codegen.load import load
 from .frontend import fence
 from .frontend.source import parse_function
@@ -64,6 +65,9 @@ class _Primal:
                 out.append(w % len(names))
             else:
                 raise TypeError(f"wrt must be a parameter position or name, got {w!r}")
+        if self.fn.vararg and len(names) - 1 in out:
+            raise ValueError(f"cannot differentiate with respect to *{names[-1]}: "
+                             "pass the values as named parameters")
         return out
 
 
@@ -223,7 +227,7 @@ def _build(f, wrt, kind: str) -> Transformed:
             returns = g_atoms if kind == "grad" else [fn.result, *g_atoms]
             specs = [FunctionSpec(f"{kind}_{base}", fn.params,
                                   [adj.forward, _seed_block(fn, adj), adj.backward],
-                                  returns, defaults=fn.defaults)]
+                                  returns, defaults=fn.defaults, vararg=fn.vararg)]
         else:  # vjp / split: a forward/backward pair
             res = _residuals(adj)
             res_var = ir.Var("residuals")
@@ -234,7 +238,7 @@ def _build(f, wrt, kind: str) -> Transformed:
             maybe_unset = [v for v in res if v.id not in top]
             specs = [FunctionSpec(f"{base}_fwd", fn.params, [adj.forward],
                                   [fn.result, _tuple_atom(res)], defaults=fn.defaults,
-                                  predeclare=maybe_unset),
+                                  predeclare=maybe_unset, vararg=fn.vararg),
                      FunctionSpec(f"{base}_bwd", [res_var, seed], [adj.backward],
                                   back, unpack=(res_var, res))]
         return _finish(f, entry, key, primal, specs, kind, idx)
@@ -251,6 +255,9 @@ def _finish(f, entry, key, primal, specs, kind, idx) -> Transformed:
 
 
 def _jvp_specs(fn) -> list:
+    if fn.vararg:
+        raise UnsupportedError(f"forward mode of {fn.name}() with *args parameters",
+                               filename=fn.filename, lineno=fn.firstlineno, construct="*args")
     t = forward(fn)
     base = fn.name.strip("<>") or "f"
     return [FunctionSpec(f"jvp_{base}", t.params + t.tangent_params, [t.body],

@@ -257,3 +257,27 @@ def writes_into_view(x):
 def test_writing_into_a_view_is_rejected():
     with pytest.raises(ad.UnsupportedError, match="view of another array"):
         ad.grad(writes_into_view)
+
+
+def model(x, a, b, c=1.0):
+    return np.sin(x * a) + b * x * c
+
+
+def passes_args_through(x, *args):
+    return np.sum(model(x, *args) ** 2)
+
+
+def test_star_args_passed_through():
+    x = np.array([0.3, -0.4])
+    df = ad.grad(passes_args_through)
+    assert_close(df(x, 1.5, 0.7), numeric_grad(lambda v: passes_args_through(v, 1.5, 0.7), (x,)))
+    assert_close(df(x, 1.5, 0.7, 2.0),
+                 numeric_grad(lambda v: passes_args_through(v, 1.5, 0.7, 2.0), (x,)))
+    assert "def grad_passes_args_through(x, *args):" in df.source
+
+
+def test_differentiating_through_star_args_is_refused():
+    def f(a, b):
+        return model(1.0, *(a, b))
+    with pytest.raises(ad.UnsupportedError, match=r"\*args"):
+        ad.grad(f)(0.5, 0.2)

@@ -69,8 +69,8 @@ def uses_fstring(x):
     return x
 
 
-def uses_star_args(*xs):
-    return xs[0]
+def uses_kwargs(x, **options):
+    return x
 
 
 def uses_set(x):
@@ -88,7 +88,7 @@ def uses_set(x):
     (uses_yield, "yield (generators)", "yield x"),
     (uses_class, "class definitions", "class A"),
     (uses_fstring, "f-strings", 'f"{x}"'),
-    (uses_star_args, "*args/**kwargs parameters", "def uses_star_args"),
+    (uses_kwargs, "**kwargs parameters", "def uses_kwargs"),
     (uses_set, "set displays", "{x}"),
 ])
 def test_unsupported_constructs_name_construct_and_line(fn, construct, marker):

@@ -284,6 +284,11 @@ class _Reverse:
         rule = lookup(key)
         if rule is None and isinstance(eqn.op, ir.Call) and _is_user_function(key):
             return self.user_call(eqn, key, g)
+        if isinstance(eqn.op, ir.Call) and eqn.op.star and rule is not None and not rule.nondiff:
+            loc = eqn.loc
+            raise UnsupportedError(f"differentiating a call of {describe_callee(eqn)} with *args",
+                                   filename=loc and loc.filename, lineno=loc and loc.lineno,
+                                   construct="*args")
         if rule is None or rule.vjp is None:
             if rule is not None and rule.nondiff:
                 return
@@ -330,9 +335,17 @@ class _Reverse:
     def user_call(self, eqn, callee, g):
         """``y = f(a, b)`` with ``f`` a user function: the forward calls
         ``y, r = f_fwd(a, b)`` and the backward ``ba, bb = f_bwd(r, by)``."""
+        star = eqn.op.star
+        positional = eqn.args[1:-1] if star else eqn.args[1:]
+        if star and self.is_active(eqn.args[-1]):
+            loc = eqn.loc
+            raise UnsupportedError(
+                f"differentiating through *{_name_of(eqn.args[-1])} in a call of "
+                f"{describe_callee(eqn)}: pass the differentiated values by name",
+                filename=loc and loc.filename, lineno=loc and loc.lineno, construct="*args")
         try:
             sig = inspect.signature(callee)
-            bound = sig.bind(*eqn.args[1:], **dict(eqn.kwargs))
+            bound = (sig.bind_partial if star else sig.bind)(*positional, **dict(eqn.kwargs))
         except (TypeError, ValueError) as e:
             loc = eqn.loc
             raise UnsupportedError(f"call of {describe_callee(eqn)}: {e}",
@@ -347,7 +360,7 @@ class _Reverse:
         name = callee.__name__.strip("<>")
         res = ir.Var(f"{name}_res")
         y = eqn.outs[0]
-        self.replace[id(eqn)] = ir.Eqn([y, res], ir.Call(False),
+        self.replace[id(eqn)] = ir.Eqn([y, res], ir.Call(False, star),
                                        [ir.Free(f"{name}_fwd", fwd, "rule"), *eqn.args[1:]],
                                        list(eqn.kwargs), eqn.loc)
         for ctx in self.loops:
@@ -727,6 +740,10 @@ def _appends_in(block: ir.Block, plan: _LoopPlan, loc):
             out.append(_append(plan.stacks[v.id], v, loc))
             done.add(v.id)
     return out, done
+
+
+def _name_of(atom) -> str:
+    return getattr(atom, "hint", None) or getattr(atom, "path", None) or "args"
 
 
 def nondifferentiable(eqn) -> NonDifferentiableError:

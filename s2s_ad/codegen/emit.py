@@ -38,6 +38,7 @@ class FunctionSpec:
     unpack: tuple[ir.Var, list[ir.Var]] | None = None
     defaults: tuple = ()
     predeclare: list = field(default_factory=list)  # set to None first: maybe unassigned
+    vararg: bool = False  # the last parameter is *args
     comment: str = "grad of"  # the label of derivative lines' source comments
     doc: str | None = None
 
@@ -282,10 +283,13 @@ class _FunctionEmitter:
         spec = self.spec
         params = []
         defaults = list(spec.defaults)
-        first_default = len(spec.params) - len(defaults)
+        positional = len(spec.params) - bool(spec.vararg)
+        first_default = positional - len(defaults)
         for i, p in enumerate(spec.params):
             text = self.namer.names[p.id]
-            if i >= first_default:
+            if i >= positional:
+                text = "*" + text
+            elif i >= first_default:
                 text += "=" + ast.unparse(self.atom(ir.Const(defaults[i - first_default])))
             params.append(text)
         out = [(f"def {spec.name}({', '.join(params)}):", None)]

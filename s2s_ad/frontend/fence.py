@@ -48,6 +48,7 @@ SUPPORTED = {
     gast.Lambda: "lambda expressions, called in the body (inlined at each call)",
     gast.ListComp: "list comprehensions (with conditions and nested loops)",
     gast.GeneratorExp: "generator expressions (materialised as lists)",
+    gast.Starred: "*args in a call (passed through; not differentiated)",
 }
 
 #: Constructs that are rejected, with the reason given to the user.
@@ -72,7 +73,6 @@ UNSUPPORTED = {
     gast.SetComp: "set comprehensions",
     gast.DictComp: "dict comprehensions",
     gast.JoinedStr: "f-strings",
-    gast.Starred: "star-unpacking",
 }
 
 _CONTEXT_FREE = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
@@ -83,6 +83,11 @@ def check(pf: ParsedFunction) -> None:
     """Raise :class:`UnsupportedError` at the first construct outside the subset."""
     top = pf.node
     _check_signature(pf, top)
+    for n in gast.walk(top):
+        if isinstance(n, gast.Starred):
+            parent_ok = any(isinstance(c, gast.Call) and n in c.args for c in gast.walk(top))
+            if not parent_ok:
+                raise pf.unsupported(n, "star-unpacking outside a call")
     for node in gast.walk(top):
         t = type(node)
         if node is not top and t is gast.FunctionDef:
@@ -99,8 +104,8 @@ def check(pf: ParsedFunction) -> None:
 
 def _check_signature(pf, fn):
     a = fn.args
-    if a.vararg is not None or a.kwarg is not None:
-        raise pf.unsupported(fn, "*args/**kwargs parameters")
+    if a.kwarg is not None:
+        raise pf.unsupported(fn, "**kwargs parameters")
     if a.posonlyargs or a.kwonlyargs:
         raise pf.unsupported(fn, "positional-only or keyword-only parameters")
 
@@ -119,6 +124,11 @@ def _check_details(pf, node):
         for k in node.keywords:
             if k.arg is None:
                 raise pf.unsupported(node, "**kwargs in a call")
+        starred = [i for i, a in enumerate(node.args) if isinstance(a, gast.Starred)]
+        if starred and starred != [len(node.args) - 1]:
+            raise pf.unsupported(node, "star-unpacking other than one *args at the end of a call")
+    elif isinstance(node, gast.Starred) and not isinstance(node.ctx, gast.Load):
+        raise pf.unsupported(node, "star-unpacking in an assignment")
     elif isinstance(node, gast.Dict):
         if any(k is None for k in node.keys):
             raise pf.unsupported(node, "**-unpacking in a dict display")

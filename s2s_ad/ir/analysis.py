@@ -30,6 +30,8 @@ def diff_args(eqn: ir.Eqn) -> list[ir.Atom]:
         return [eqn.args[0], eqn.args[-1]]
     key, args, kwargs = call_view(eqn)
     rule = lookup(key)
+    if isinstance(op, ir.Call) and op.star and (rule is None or not rule.nondiff):
+        return list(args) + [a for _, a in kwargs]
     if rule is None or (rule.vjp is None and rule.jvp is None and not rule.nondiff):
         # Unknown: assume it may depend on everything (an error is raised later
         # if a derivative is actually needed through it).

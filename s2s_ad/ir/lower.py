@@ -541,11 +541,15 @@ class Lowerer:
             callee = self.expr_Attribute(func, None)
         else:
             callee = self.expr(func)
-        args = [self.expr(a) for a in node.args]
+        star = bool(node.args) and isinstance(node.args[-1], gast.Starred)
+        args = [self.expr(a.value if isinstance(a, gast.Starred) else a) for a in node.args]
         if isinstance(callee, ir.LocalFunction):
+            if star:
+                raise self.scope.unsupported(node, "*args in a call of a local function")
             return self.call_local(callee, args, kwargs, hint)
         key = callee.value if isinstance(callee, ir.Free) else None
-        out = self.emit(ir.Call(self.scope.is_pure(key)), [callee, *args], kwargs, hint=hint)
+        out = self.emit(ir.Call(self.scope.is_pure(key), star), [callee, *args], kwargs,
+                        hint=hint)
         name = getattr(key, "__name__", "")
         if name in _VIEW_FUNCTIONS:
             self.views.add(out.id)
@@ -686,13 +690,15 @@ def reserved_names(node) -> frozenset:
         elif isinstance(n, gast.FunctionDef):
             names.add(n.name)
         elif isinstance(n, gast.arguments):
-            for a in n.args + n.posonlyargs + n.kwonlyargs:
+            for a in n.args + n.posonlyargs + n.kwonlyargs + [n.vararg] * bool(n.vararg):
                 names.add(a.id)
     return frozenset(names)
 
 
 def params_and_targets(node) -> set[str]:
     names = {a.id for a in node.args.args}
+    if node.args.vararg is not None:
+        names.add(node.args.vararg.id)
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
             names.add(n.id)
@@ -709,6 +715,8 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
     reserved = reserved_names(node) | frozenset(pf.closure)
     canonicalize(node, reserved)
     params = [ir.Var(a.id) for a in node.args.args]
+    if node.args.vararg is not None:
+        params.append(ir.Var(node.args.vararg.id))
     lowerer = Lowerer(scope, {p.hint: p for p in params})
     lowerer.reserved_names = reserved
     lowerer.lower_body(node.body)
@@ -717,5 +725,6 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
                        body=lowerer.block, result=result, filename=pf.filename,
                        firstlineno=pf.line_offset + 1,
                        defaults=tuple(pf.fn.__defaults__ or ()),
+                       vararg=node.args.vararg is not None,
                        reserved=reserved | reserved_names(node),
                        locals=frozenset(params_and_targets(node)))

@@ -163,9 +163,11 @@ class Compare(Op):
 
 @dataclass(eq=False, repr=False)
 class Call(Op):
-    """``args[0]`` is the callee; the rest are the call's positional arguments."""
+    """``args[0]`` is the callee; the rest are the call's positional arguments
+    (with ``star``, the last one is unpacked: ``f(a, *rest)``)."""
 
     pure_call: bool = True
+    star: bool = False
 
     @property
     def pure(self):
@@ -363,6 +365,7 @@ class Function:
     filename: str = "<unknown>"
     firstlineno: int = 1
     defaults: tuple = ()
+    vararg: bool = False  # the last parameter collects *args
     reserved: frozenset = frozenset()  # every identifier the user's code mentions
     locals: frozenset = frozenset()    # the names it binds (parameters, assignments)
 

@@ -82,8 +82,10 @@ def eqn_expr(eqn: ir.Eqn, render: AtomRenderer) -> ast.expr:
         return ast.Compare(left=render(args[0]), ops=[_CMPOPS[op.symbol]()],
                            comparators=[render(args[1])])
     if isinstance(op, ir.Call):
-        return ast.Call(func=render(args[0]), args=[_star(render, a) for a in args[1:]],
-                        keywords=kws)
+        pos = [render(a) for a in args[1:]]
+        if op.star and pos:
+            pos[-1] = ast.Starred(value=pos[-1], ctx=ast.Load())
+        return ast.Call(func=render(args[0]), args=pos, keywords=kws)
     if isinstance(op, ir.Method):
         return ast.Call(func=ast.Attribute(value=render(args[0]), attr=op.name, ctx=ast.Load()),
                         args=[render(a) for a in args[1:]], keywords=kws)
@@ -107,10 +109,6 @@ def eqn_expr(eqn: ir.Eqn, render: AtomRenderer) -> ast.expr:
         return ast.List(elts=[ast.Starred(value=render(args[0]), ctx=ast.Load()),
                               render(args[1])], ctx=ast.Load())
     raise TypeError(f"no syntax for {op!r}")
-
-
-def _star(render, atom):
-    return render(atom)
 
 
 def setitem_target(eqn: ir.Eqn, render: AtomRenderer) -> ast.expr:
