@@ -20,8 +20,8 @@ from . import runtime
 from .ad.forward import forward
 from .ad.reverse import Adjoint, helper, reverse
 from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
-from .errors import UnsupportedError
 from .codegen.load import load
+from .errors import UnsupportedError
 from .frontend import fence
 from .frontend.source import parse_function
 from .ir import analysis
