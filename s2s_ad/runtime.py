@@ -108,6 +108,22 @@ def snapshot(x):
     return x
 
 
+def index_add(acc, index, g):
+    """``acc + getitem_vjp(g, acc, index)``, adding into ``acc`` in place
+    (the reverse pass calls it only on an accumulator it owns)."""
+    if isinstance(acc, np.ndarray) and acc.flags.writeable \
+            and np.issubdtype(acc.dtype, np.inexact) and np.can_cast(np.result_type(g), acc.dtype):
+        if _is_basic_index(index):
+            acc[index] += g
+        else:
+            np.add.at(acc, index, g)
+        return acc
+    if isinstance(acc, list):
+        acc[index] = add_grads(acc[index], g)
+        return acc
+    return add_grads(acc, getitem_vjp(g, acc, index))
+
+
 def zero_at(g, index):
     """``g`` with the entries at ``index`` zeroed (the cotangent of an array
     whose entries at ``index`` were overwritten)."""

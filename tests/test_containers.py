@@ -281,3 +281,20 @@ def test_differentiating_through_star_args_is_refused():
         return model(1.0, *(a, b))
     with pytest.raises(ad.UnsupportedError, match=r"\*args"):
         ad.grad(f)(0.5, 0.2)
+
+
+def sum_of_cubes_by_element(x):
+    s = 0.0
+    for v in x:
+        s = s + v ** 3
+    return s
+
+
+def test_in_place_accumulation_is_differentiable_again():
+    # the gradient adds each element's cotangent into one array in place
+    # (index_add); its derivative (forward over reverse) is the exact Hessian
+    x = np.array([0.5, -1.0, 2.0])
+    df = ad.grad(sum_of_cubes_by_element)
+    assert "index_add(" in df.source
+    assert_close(df(x), 3 * x ** 2)
+    assert_close(ad.hessian(sum_of_cubes_by_element)(x), np.diag(6 * x))

@@ -145,6 +145,7 @@ class _Reverse:
         self.replace: dict[int, ir.Eqn] = {}  # forward equations rewritten (calls to split pairs)
         self.snapshots: dict[int, ir.Var] = {}  # volatile value id -> its copy taken at definition
         self.read: set[int] = set()  # primal values the backward sweep reads
+        self.owned: set[int] = set()  # adjoint arrays made here and referenced once (writable)
 
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.id in self.active
@@ -158,8 +159,10 @@ class _Reverse:
 
     def zeros(self, var: ir.Var, loc=None) -> ir.Var:
         """A materialised zero adjoint for ``var``."""
-        return self.emit(ir.Call(True), [helper(runtime.zeros_like), self.primal(var)],
-                         adjoint_of=var, loc=loc)
+        z = self.emit(ir.Call(True), [helper(runtime.zeros_like), self.primal(var)],
+                      adjoint_of=var, loc=loc)
+        self.owned.add(z.id)
+        return z
 
     def accumulate(self, var, contrib: ir.Atom, loc) -> None:
         if not self.is_active(var):
@@ -170,11 +173,37 @@ class _Reverse:
                 contrib.adjoint_of = var  # name it after its primal: bx
             self.adj[var.id] = contrib
             return
+        scattered = self._getitem_contribution(contrib)
+        if scattered is not None and self._owns(var, prev):
+            # add into the accumulator in place, not a fresh array of zeros per use
+            g, _, index = scattered
+            new = self.emit(ir.Call(True), [helper(runtime.index_add), prev, index, g],
+                            adjoint_of=var, loc=loc)
+            self.owned.add(new.id)
+            self.adj[var.id] = new
+            return
         if var.id in self.numeric:
             op, args = ir.BinOp("+", operator.add), [prev, contrib]
         else:
             op, args = ir.Call(True), [helper(runtime.add_grads), prev, contrib]
         self.adj[var.id] = self.emit(op, args, adjoint_of=var, loc=loc)
+
+    def _getitem_contribution(self, contrib):
+        """``(g, x, index)`` if ``contrib`` was just made by ``getitem_vjp``."""
+        if not isinstance(contrib, ir.Var):
+            return None
+        for s in reversed(self.out[-6:]):
+            if isinstance(s, ir.Eqn) and s.outs == [contrib]:
+                if isinstance(s.op, ir.Call) and isinstance(s.args[0], ir.Free) \
+                        and s.args[0].value is runtime.getitem_vjp and len(s.args) == 4:
+                    return tuple(s.args[1:])
+                return None
+        return None
+
+    def _owns(self, var, atom) -> bool:
+        """Is ``atom`` a fresh array that only ``var``'s adjoint refers to?"""
+        return (isinstance(atom, ir.Var) and atom.id in self.owned
+                and not any(a is atom for k, a in self.adj.items() if k != var.id))
 
     def primal(self, a, snapshot=True):
         """The atom that holds primal value ``a`` where backward code runs:
@@ -513,6 +542,11 @@ class _Reverse:
             a = self.adj.get(v.id)
             init.append(a if a is not None else self.zeros(v, L.loc))
         carried_in = [ir.Var(adjoint_of=v) for v in loop_vars]
+        for cin, a, v in zip(carried_in, init, loop_vars, strict=True):
+            if isinstance(a, ir.Var) and a.id in self.owned and \
+                    sum(1 for x in init if x is a) == 1 and \
+                    not any(x is a for k, x in self.adj.items() if k != v.id):
+                self.owned.add(cin.id)
         index = ir.Var(L.target.hint if L.target is not None and L.target.hint != "_" else "it")
         ctx = _LoopContext(L, iteration, index)
         # --- backward body

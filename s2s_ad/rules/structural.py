@@ -66,6 +66,16 @@ def snapshot_jvp(dx, ans, x):
     return dx
 
 
+@defvjp(runtime.index_add, wrt=("acc", "g"))
+def index_add_rule(gg, ans, acc, index, g):
+    return gg, gg[index]
+
+
+@defjvp(runtime.index_add)
+def index_add_jvp(dacc, dg, ans, acc, index, g):
+    return dacc, getitem_vjp(dg, acc, index)
+
+
 @defvjp(runtime.zero_at, wrt=("g",))
 def zero_at_rule(gg, ans, g, index):
     return zero_at(gg, index)
