@@ -264,41 +264,35 @@ def _jvp_specs(fn) -> list:
                          [t.result, t.tangent], comment=None)]
 
 
-def _jvp_function(callee):
-    """The JVP of a user function called from code being transformed."""
+def _callee_functions(callee, kind: str, wrt, suffixes: tuple[str, ...]) -> tuple:
+    """The generated functions of a user function called from code being
+    transformed (built now, and cached). A recursive call, whose functions
+    are being built right now, gets late-bound references instead."""
     entry = _cache_entry(callee)
-    key = ("jvp", None)
+    key = (kind, wrt)
     if key not in entry:
         entry[key] = _IN_PROGRESS
         try:
-            _build(callee, None, "jvp")
+            _build(callee, wrt, kind)
         except BaseException:
             entry.pop(key, None)
             raise
     built = entry[key]
-    if built is _IN_PROGRESS:
-        return runtime.LateBound(lambda: entry[key]._fns[0], f"{callee.__name__}_jvp")
-    return built._fns[0]
+    if built is not _IN_PROGRESS:
+        return tuple(built._fns)
+    name = callee.__name__.strip("<>")
+    return tuple(runtime.LateBound(lambda k=k: entry[key]._fns[k], f"{name}_{suffix}")
+                 for k, suffix in enumerate(suffixes))
+
+
+def _jvp_function(callee):
+    """``f_jvp(*primals, *tangents) -> (out, tangent)`` for a called user function."""
+    return _callee_functions(callee, "jvp", None, ("jvp",))[0]
 
 
 def _split_pair(callee, wrt: tuple[int, ...]):
-    """The forward and backward halves of ``callee`` for a call site whose
-    arguments at positions ``wrt`` are active. A recursive call (the pair is
-    being built right now) gets late-bound references instead."""
-    entry = _cache_entry(callee)
-    key = ("split", wrt)
-    if key not in entry:
-        entry[key] = _IN_PROGRESS
-        try:
-            _build(callee, wrt, "split")
-        except BaseException:
-            entry.pop(key, None)
-            raise
-    built = entry[key]
-    if built is _IN_PROGRESS:
-        return (runtime.LateBound(lambda: entry[key]._fns[0], f"{callee.__name__}_fwd"),
-                runtime.LateBound(lambda: entry[key]._fns[1], f"{callee.__name__}_bwd"))
-    return built._fns
+    """``(f_fwd, f_bwd)`` for a call site whose arguments at ``wrt`` are active."""
+    return _callee_functions(callee, "split", wrt, ("fwd", "bwd"))
 
 
 def _tuple_atom(atoms):
