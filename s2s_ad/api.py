@@ -184,8 +184,9 @@ class Transformed:
     def __repr__(self):
         return f"<s2s_ad {self._kind} of {self.__wrapped__.__qualname__}>"
 
-    def _repr_markdown_(self):
-        return "```python\n" + self.source + "```"
+    def _repr_html_(self):
+        from .display import highlight_html
+        return highlight_html(self.source)
 
 
 def _as_differentiable(v, name):
@@ -337,18 +338,24 @@ def vjp(f, *args):
 
 
 def show(df, file=None) -> None:
-    """Print a transformed function's generated source (highlighted on a
-    terminal when Pygments is installed)."""
+    """Print a transformed function's generated source: highlighted on a
+    terminal (and as HTML in a notebook) when Pygments is installed."""
     text = df.source if isinstance(df, Transformed) else str(df)
-    file = file or sys.stdout
-    if getattr(file, "isatty", lambda: False)():
+    if file is None:
         try:
-            from pygments import highlight
-            from pygments.formatters import TerminalFormatter
-            from pygments.lexers import PythonLexer
-            text = highlight(text, PythonLexer(), TerminalFormatter())
-        except ImportError:
+            get_ipython  # noqa: B018  (defined inside IPython/Jupyter only)
+        except NameError:
             pass
+        else:
+            from IPython.display import HTML, display
+
+            from .display import highlight_html
+            display(HTML(highlight_html(text)))
+            return
+        file = sys.stdout
+    if getattr(file, "isatty", lambda: False)():
+        from .display import highlight_terminal
+        text = highlight_terminal(text)
     print(text, file=file, end="" if text.endswith("\n") else "\n")
 
 

@@ -209,3 +209,30 @@ def test_source_is_deterministic_across_processes():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)}
     assert len(outs) == 1 and "def grad_three" in outs.pop()
+
+
+def test_transformation_is_cached_and_thread_safe():
+    import threading
+
+    def fresh(x):
+        return np.sum(np.sin(x) * x)
+
+    results, barrier = [], threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        results.append(ad.grad(fresh))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8 and all(r is results[0] for r in results)
+    x = np.array([0.3, -1.2])
+    assert_close(results[0](x), np.cos(x) * x + np.sin(x))
+
+
+def test_notebook_display_is_highlighted_html():
+    html = ad.grad(seed_f)._repr_html_()
+    assert "grad_seed_f" in html and html.lstrip().startswith("<")
