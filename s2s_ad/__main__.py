@@ -1,14 +1,48 @@
-"""Command line: ``python -m s2s_ad demo``."""
+"""Command line.
+
+``python -m s2s_ad demo``
+    the seed article's example, f(x) = exp(x) + x*x: its SSA IR, its generated
+    gradient, and the check f'(2) = exp(2) + 4.
+
+``python -m s2s_ad show FILE.py:FUNCTION [--wrt NAME] [--mode reverse|forward] [--ir]``
+    print the code s2s_ad generates for a function of yours (highlighted on a
+    terminal when Pygments is installed), or with ``--ir`` its SSA IR.
+
+Exit status: 0 on success; 1 when the file cannot be run or the function
+cannot be transformed (a syntax error in the file, an exception while
+importing it, ``UnsupportedError``, ``NonDifferentiableError``, no source);
+2 for usage errors (bad arguments, a missing file, no such function or
+parameter).
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
+import inspect
 import math
+import os
+import pathlib
 import sys
+import traceback
 
 DEMO_SOURCE = '''\
 def f(x):
     return np.exp(x) + x * x
 '''
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command-line problem: reported as ``error: ...`` with exit status 2."""
+
+
+class FailedError(Exception):
+    """The file or the transformation failed: exit status 1."""
+
+
+# ---------------------------------------------------------------- demo
 
 
 def demo() -> int:
@@ -37,12 +71,177 @@ def demo() -> int:
     return 0 if abs(value - (math.exp(2) + 4)) < 1e-12 else 1
 
 
+# ---------------------------------------------------------------- show
+
+
+def split_target(target: str) -> tuple[pathlib.Path, str]:
+    """``"dir/file.py:name"`` → ``(Path("dir/file.py"), "name")``."""
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise UsageError(f"expected FILE.py:FUNCTION, got {target!r}")
+    if not all(part.isidentifier() for part in name.split(".")):
+        raise UsageError(f"{name!r} is not a function name (in {target!r})")
+    return pathlib.Path(path), name
+
+
+def load_file(path: pathlib.Path):
+    """Import ``path`` as a fresh module (its ``if __name__ == "__main__":``
+    block does not run); its folder goes on ``sys.path`` for its imports."""
+    if not path.exists():
+        raise UsageError(f"no such file: {path}")
+    if not path.is_file():
+        raise UsageError(f"not a file: {path}")
+    path = path.resolve()
+    name = "_s2s_ad_cli_" + "".join(c if c.isalnum() else "_" for c in path.stem)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path} (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        where = f"{e.filename}:{e.lineno}" if e.lineno else str(e.filename or path)
+        detail = f"\n    {e.text.strip()}" if e.text else ""
+        raise FailedError(f"{where}: syntax error: {e.msg}{detail}") from None
+    except Exception as e:  # the user's module failed while running
+        tb = "".join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
+        raise FailedError(f"importing {path} failed:\n{tb.rstrip()}") from None
+    return module
+
+
+def find_function(module, name: str, path):
+    obj = module
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            candidates = sorted(n for n, v in vars(module).items()
+                                if callable(v) and getattr(v, "__module__", None) == module.__name__)
+            hint = f" (functions defined there: {', '.join(candidates)})" if candidates else ""
+            raise UsageError(f"{path} has no function {name!r}{hint}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise UsageError(f"{name!r} in {path} is a {type(obj).__name__}, not a function")
+    return obj
+
+
+def parse_wrt(values: list[str] | None):
+    """``--wrt`` values: names, positions, or comma-separated lists of them."""
+    if not values:
+        return None
+    items: list[int | str] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            items.append(int(item) if item.lstrip("-").isdigit() else item)
+    if not items:
+        raise UsageError("--wrt needs a parameter name or position")
+    return items[0] if len(items) == 1 else tuple(items)
+
+
+def check_wrt(fn, wrt) -> None:
+    """Report an unknown ``--wrt`` parameter as a usage error, naming the real ones."""
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return
+    for w in wrt if isinstance(wrt, tuple) else (wrt,):
+        if isinstance(w, str) and w not in params:
+            raise UsageError(f"--wrt {w}: {fn.__name__}() has no parameter {w!r} "
+                             f"(its parameters are {', '.join(params) or 'none'})")
+        if isinstance(w, int) and not -len(params) <= w < len(params):
+            raise UsageError(f"--wrt {w}: {fn.__name__}() has {len(params)} parameters")
+
+
+def use_color(choice: str, stream) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def show(args) -> int:
+    import s2s_ad as ad
+    from s2s_ad.display import highlight_terminal
+    from s2s_ad.errors import S2SError
+
+    path, name = split_target(args.target)
+    module = load_file(path)
+    fn = find_function(module, name, path)
+    if isinstance(fn, ad.Transformed) and args.wrt is None and args.mode is None:
+        transformed = fn  # decorated with @ad.grad (or similar) in the file: show that
+    else:
+        if isinstance(fn, ad.Transformed):
+            fn = fn.__wrapped__
+        mode = args.mode or "reverse"
+        wrt = parse_wrt(args.wrt)
+        if mode == "forward" and wrt is not None:
+            raise UsageError("--wrt applies to --mode reverse only (forward mode "
+                             "takes a tangent for every parameter)")
+        if wrt is not None:
+            check_wrt(fn, wrt)
+        try:
+            transformed = ad.derivative(fn, mode=mode, wrt=0 if wrt is None else wrt)
+        except S2SError as e:
+            raise FailedError(f"{type(e).__name__}: {e}") from None
+    text = transformed.ir if args.ir else transformed.source
+    if not text.endswith("\n"):
+        text += "\n"
+    if use_color(args.color, sys.stdout):
+        text = highlight_terminal(text)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m s2s_ad",
+        description="s2s_ad: source-to-source automatic differentiation for Python and NumPy.",
+        epilog="exit status: 0 ok, 1 the file or its transformation failed, 2 usage error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("demo", help="the seed article's example: f(x) = exp(x) + x*x, its IR "
+                                "and its generated gradient",
+                   description="Transform f(x) = exp(x) + x*x and print its IR, its gradient's "
+                               "source and the check f'(2) = exp(2) + 4.")
+    p = sub.add_parser("show", help="print the code generated for a function in a file",
+                       description="Print the derivative code s2s_ad generates for a function "
+                                   "defined in a Python file (or, with --ir, its SSA IR). The "
+                                   "file is imported; its `if __name__ == '__main__':` block "
+                                   "does not run.")
+    p.add_argument("target", metavar="FILE.py:FUNCTION",
+                   help="the file and the function's name in it (e.g. model.py:loss)")
+    p.add_argument("--wrt", action="append", metavar="NAME",
+                   help="differentiate with respect to this parameter (a name or a position; "
+                        "repeat it or separate with commas for several; default: the first)")
+    p.add_argument("--mode", choices=("reverse", "forward"), default=None,
+                   help="reverse (the gradient, default) or forward (the JVP)")
+    p.add_argument("--ir", action="store_true",
+                   help="print the function's SSA IR instead of the generated code")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="highlight the output (default: when writing to a terminal; "
+                        "NO_COLOR turns it off)")
+    return parser
+
+
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["demo"]:
-        return demo()
-    print("usage: python -m s2s_ad demo", file=sys.stderr)
-    return 2
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)  # exits 2 on bad usage
+    try:
+        if args.command == "demo":
+            return demo()
+        return show(args)
+    except UsageError as e:
+        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {e}\n")
+    except FailedError as e:
+        print(f"{parser.prog}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 if __name__ == "__main__":

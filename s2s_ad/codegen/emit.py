@@ -275,7 +275,30 @@ class _FunctionEmitter:
             return ast.Tuple(elts=[self.ret_expr(x) for x in r], ctx=ast.Load())
         return self.atom(r)
 
+    def _bind_free_names(self):
+        """Claim the names of helpers and rule globals before naming values,
+        so no value can take a name a helper is bound to."""
+        def block(b):
+            for s in b.stmts:
+                if isinstance(s, ir.Eqn):
+                    atoms = list(s.atoms())
+                elif isinstance(s, ir.If):
+                    atoms = [s.pred, *s.then_yield, *s.else_yield]
+                    block(s.then)
+                    block(s.orelse)
+                else:
+                    atoms = [*s.init, *s.next, *([s.iterable] if s.iterable else [])]
+                    if s.cond_block is not None:
+                        block(s.cond_block)
+                    block(s.body)
+                for a in atoms:
+                    if isinstance(a, (ir.Free, ir.Const)) and not ir.is_undefined(a):
+                        self.atom(a)
+        for b in self.spec.blocks:
+            block(b)
+
     def emit(self) -> list[tuple[str, ir.Loc | None]]:
+        self._bind_free_names()
         self._fold_candidates()
         live = self._liveness()
         for v in live.order:

@@ -159,8 +159,15 @@ class Lowerer:
         left = self.name(node.target)
         if isinstance(left, ir.Var):
             root = self._root(left)
+            members = {m.id for m in self.members.get(root, ())}
             others = [n for n, a in self.env.items() if n != node.target.id
-                      and isinstance(a, ir.Var) and self._root(a) == root]
+                      and isinstance(a, ir.Var) and (self._root(a) == root or a.id in members)]
+            if root in self.views or left.id in self.views:
+                raise self.scope.unsupported(
+                    node, f"augmented assignment to {node.target.id!r}, which may be a view of "
+                    "another array (a slice, reshape or transpose)",
+                    f"write {node.target.id} = {node.target.id} + ... (a new value) or index "
+                    "the original array")
             if others:
                 # on an array, y += x writes in place and `others` would see it;
                 # on a number it rebinds. The types are not known here: refuse.

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import getitem_vjp, unbroadcast
 from .registry import defjvp, defvjp, nondiff
 
 # ---------------------------------------------------------------- exponentials and logarithms
@@ -925,4 +925,1072 @@ nondiff(
     ("method", "round"), ("method", "any"), ("method", "all"),
     # the static helpers above
     keepdims_shape_vjp, transpose_perm_vjp, tensordot_axes_vjp, dot_axes_vjp, inner_axes_vjp,
+)
+
+
+# ================================================================ more rules
+# The sections below extend the table above: more elementwise functions,
+# scans, shapes and indexing, products (einsum, kron, cross). Static helpers
+# (shapes, axes, index tuples, selection tensors) are registered as
+# non-differentiable at the end; helpers that compute with values have rules.
+
+
+def _np2(*names):
+    """The NumPy functions named (``"vecdot"``, ``"linalg.trace"``) that
+    this NumPy has: some are NumPy 2 only."""
+    found = []
+    for name in names:
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return found
+
+# ---------------------------------------------------------------- elementwise (continued)
+
+
+# inf and nan are replaced by constants: no derivative there.
+@defvjp(np.nan_to_num, wrt=("x",), elementwise=True)
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return g * np.isfinite(x)
+
+
+@defjvp(np.nan_to_num)
+def nan_to_num_jvp(dx, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return dx * np.isfinite(x)
+
+
+# For real inputs (the only kind differentiated): real and conj are the
+# identity, imag is the constant 0.
+@defvjp(np.real, elementwise=True)
+def real(g, ans, val):
+    return g
+
+
+@defjvp(np.real)
+def real_jvp(dval, ans, val):
+    return dval
+
+
+@defvjp(np.imag, elementwise=True)
+def imag(g, ans, val):
+    return g * 0.0
+
+
+@defjvp(np.imag)
+def imag_jvp(dval, ans, val):
+    return dval * 0.0
+
+
+@defvjp(np.conjugate, elementwise=True)   # np.conj is np.conjugate
+def conjugate(g, ans, x):
+    return g
+
+
+@defjvp(np.conjugate)
+def conjugate_jvp(dx, ans, x):
+    return dx
+
+
+@defvjp(("method", "conj"), ("method", "conjugate"), elementwise=True)
+def conj_method(g, ans, a):
+    return g
+
+
+@defjvp(("method", "conj"), ("method", "conjugate"))
+def conj_method_jvp(da, ans, a):
+    return da
+
+
+@defvjp(("attr", "imag"), elementwise=True)
+def attr_imag(g, ans, x):
+    return g * 0.0
+
+
+@defjvp(("attr", "imag"))
+def attr_imag_jvp(dx, ans, x):
+    return dx * 0.0
+
+
+# fmod(x, y) = x - trunc(x / y) * y (the sign of x), as mod with trunc for floor.
+@defvjp(np.fmod, elementwise=True)
+def fmod(g, ans, x1, x2):
+    return unbroadcast(g, x1), unbroadcast(-g * np.trunc(x1 / x2), x2)
+
+
+@defjvp(np.fmod)
+def fmod_jvp(dx1, dx2, ans, x1, x2):
+    return np.broadcast_to(dx1, np.shape(ans)), -dx2 * np.trunc(x1 / x2)
+
+
+# copysign(x1, x2) = |x1| sign(x2): piecewise constant in x2.
+@defvjp(np.copysign, wrt=("x1",))
+def copysign(g, ans, x1, x2):
+    return unbroadcast(g * np.sign(x1) * np.sign(ans), x1)
+
+
+@defjvp(np.copysign)
+def copysign_jvp(dx1, ans, x1, x2):
+    return dx1 * np.sign(x1) * np.sign(ans)
+
+
+# ldexp(x1, x2) = x1 * 2**x2 with an integer exponent x2.
+@defvjp(np.ldexp, wrt=("x1",))
+def ldexp(g, ans, x1, x2):
+    return unbroadcast(g * np.exp2(x2), x1)
+
+
+@defjvp(np.ldexp)
+def ldexp_jvp(dx1, ans, x1, x2):
+    return dx1 * np.exp2(x2)
+
+
+# ---------------------------------------------------------------- scans and differences
+
+
+# The transpose of a cumulative sum is a cumulative sum from the other end.
+@defvjp(np.cumsum, ("method", "cumsum"))
+def cumsum(g, ans, a, axis=None, dtype=None, out=None):
+    ax = scan_axis_vjp(axis)
+    return np.reshape(np.flip(np.cumsum(np.flip(g, ax), ax), ax), np.shape(a))
+
+
+@defjvp(np.cumsum, ("method", "cumsum"))
+def cumsum_jvp(da, ans, a, axis=None, dtype=None, out=None):
+    return np.cumsum(da, axis)
+
+
+# d ans_j / d a_i = ans_j / a_i for j >= i: not defined where an element is 0.
+@defvjp(np.cumprod, ("method", "cumprod"))
+def cumprod(g, ans, a, axis=None, dtype=None, out=None):
+    ax = scan_axis_vjp(axis)
+    r = np.flip(np.cumsum(np.flip(g * ans, ax), ax), ax)
+    return np.reshape(r / np.reshape(a, np.shape(ans)), np.shape(a))
+
+
+@defjvp(np.cumprod, ("method", "cumprod"))
+def cumprod_jvp(da, ans, a, axis=None, dtype=None, out=None):
+    ax = scan_axis_vjp(axis)
+    return ans * np.cumsum(np.reshape(da / a, np.shape(ans)), ax)
+
+
+# The transpose of an n-th difference is (-1)^n times the n-th difference
+# of the cotangent padded with n zeros at both ends. prepend=/append= are
+# not accepted.
+@defvjp(np.diff, wrt=("a",))
+def diff(g, ans, a, n=1, axis=-1):
+    return (-1) ** n * np.diff(np.pad(g, diff_pad_vjp(np.ndim(a), n, axis)), n, axis)
+
+
+@defjvp(np.diff)
+def diff_jvp(da, ans, a, n=1, axis=-1):
+    return np.diff(da, n, axis)
+
+
+# ---------------------------------------------------------------- traces, diagonals, averages
+
+
+@defvjp(np.trace, ("method", "trace"), wrt=("a",))
+def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return (np.expand_dims(g, trace_axes_vjp(np.ndim(a), axis1, axis2))
+            * diagonal_mask_vjp(np.shape(a), offset, axis1, axis2))
+
+
+@defjvp(np.trace, ("method", "trace"))
+def trace_jvp(da, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.trace(da, offset, axis1, axis2)
+
+
+@defvjp(*_np2("linalg.trace"))
+def linalg_trace(g, ans, x, /, *, offset=0, dtype=None):
+    return (np.expand_dims(g, (-2, -1))
+            * diagonal_mask_vjp(np.shape(x), offset, -2, -1))
+
+
+@defjvp(*_np2("linalg.trace"))
+def linalg_trace_jvp(dx, ans, x, /, *, offset=0, dtype=None):
+    return np.trace(dx, offset, -2, -1)
+
+
+# The diagonal's cotangent (its last axis) is put back on the diagonal by a
+# 0/1 selection tensor P[i, j, t] (1 where (i, j) is the t-th diagonal entry).
+@defvjp(np.diagonal, ("method", "diagonal"), wrt=("a",))
+def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
+    p = diagonal_selection_vjp(np.shape(a), offset, axis1, axis2)
+    return np.moveaxis(np.tensordot(g, p, ([-1], [2])), (-2, -1), (axis1, axis2))
+
+
+@defjvp(np.diagonal, ("method", "diagonal"))
+def diagonal_jvp(da, ans, a, offset=0, axis1=0, axis2=1):
+    return np.diagonal(da, offset, axis1, axis2)
+
+
+@defvjp(*_np2("linalg.diagonal"))
+def linalg_diagonal(g, ans, x, /, *, offset=0):
+    p = diagonal_selection_vjp(np.shape(x), offset, -2, -1)
+    return np.tensordot(g, p, ([-1], [2]))
+
+
+@defjvp(*_np2("linalg.diagonal"))
+def linalg_diagonal_jvp(dx, ans, x, /, *, offset=0):
+    return np.diagonal(dx, offset, -2, -1)
+
+
+# np.diag: a vector onto a matrix's k-th diagonal, or a matrix's k-th
+# diagonal out; both are contractions with a selection tensor.
+@defvjp(np.diag, wrt=("v",))
+def diag(g, ans, v, k=0):
+    s = diag_selection_vjp(np.shape(v), k)
+    return np.tensordot(s[0], g, s[1])
+
+
+@defjvp(np.diag)
+def diag_jvp(dv, ans, v, k=0):
+    return np.diag(dv, k)
+
+
+# returned=True (a tuple) is not accepted.
+@defvjp(np.average, wrt=("a", "weights"))
+def average(g, ans, a, axis=None, weights=None, *, keepdims=False):
+    w = average_weights(weights, a, axis)
+    sw = np.sum(w * np.ones_like(a), axis=axis, keepdims=True)
+    gk = np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) / sw
+    return (gk * w * np.ones_like(a),
+            np.reshape(unbroadcast(gk * (a - np.reshape(ans, np.shape(gk))), w),
+                       np.shape(weights)))
+
+
+@defjvp(np.average)
+def average_jvp(da, dweights, ans, a, axis=None, weights=None, *, keepdims=False):
+    w = average_weights(weights, a, axis)
+    sw = np.reshape(np.sum(w * np.ones_like(a), axis=axis, keepdims=True), np.shape(ans))
+    avg = np.reshape(ans, keepdims_shape_vjp(np.shape(a), axis))
+    return (np.sum(da * w, axis=axis, keepdims=keepdims) / sw,
+            np.sum((a - avg) * average_weights(dweights, a, axis), axis=axis,
+                   keepdims=keepdims) / sw)
+
+
+def average_weights(weights, a, axis):
+    """``np.average``'s weights shaped to broadcast against ``a`` (1 if
+    there are none; a 1-D weight vector along an integer ``axis``)."""
+    if weights is None:
+        return 1.0
+    if np.ndim(weights) == 1 and np.ndim(a) != 1 and axis is not None:
+        shape = [1] * np.ndim(a)
+        shape[axis] = np.shape(weights)[0]
+        return np.reshape(weights, shape)
+    return weights
+
+
+@defvjp(average_weights, wrt=("weights",))
+def average_weights_rule(gg, ans, weights, a, axis):
+    return np.reshape(gg, np.shape(weights))
+
+
+@defjvp(average_weights)
+def average_weights_jvp(dweights, ans, weights, a, axis):
+    return average_weights(dweights, a, axis)
+
+
+def or_one(x):
+    """``x``, or 1 for an absent (``None``) optional operand, so a template
+    can multiply by it unconditionally."""
+    return 1.0 if x is None else x
+
+
+@defvjp(or_one)
+def or_one_rule(g, ans, x):
+    return g
+
+
+@defjvp(or_one)
+def or_one_jvp(dx, ans, x):
+    return dx
+
+
+# ---------------------------------------------------------------- shapes (continued)
+
+
+# One array only: np.atleast_2d(x, y) returns a tuple and is refused.
+@defvjp(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_nd(g, ans, ary):
+    return np.reshape(g, np.shape(ary))
+
+
+@defjvp(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_nd_jvp(dary, ans, ary):
+    return np.reshape(dary, np.shape(ans))
+
+
+@defvjp(*_np2("matrix_transpose", "linalg.matrix_transpose"))
+def matrix_transpose(g, ans, x, /):
+    return np.swapaxes(g, -1, -2)
+
+
+@defjvp(*_np2("matrix_transpose", "linalg.matrix_transpose"))
+def matrix_transpose_jvp(dx, ans, x, /):
+    return np.swapaxes(dx, -1, -2)
+
+
+@defvjp(np.rollaxis, wrt=("a",))
+def rollaxis(g, ans, a, axis, start=0):
+    return np.transpose(g, np.argsort(rollaxis_perm_vjp(np.ndim(a), axis, start)))
+
+
+@defjvp(np.rollaxis)
+def rollaxis_jvp(da, ans, a, axis, start=0):
+    return np.rollaxis(da, axis, start)
+
+
+# Sequences of arrays: the cotangent is a list, one piece per array.
+@defvjp(np.vstack, structural=True)
+def vstack(g, ans, tup, *, dtype=None, casting="same_kind"):
+    return stack_pieces_vjp(g, tup, "v")
+
+
+@defjvp(np.vstack)
+def vstack_jvp(dtup, ans, tup, *, dtype=None, casting="same_kind"):
+    return np.vstack(dtup)
+
+
+@defvjp(np.hstack, structural=True)
+def hstack(g, ans, tup, *, dtype=None, casting="same_kind"):
+    return stack_pieces_vjp(g, tup, "h")
+
+
+@defjvp(np.hstack)
+def hstack_jvp(dtup, ans, tup, *, dtype=None, casting="same_kind"):
+    return np.hstack(dtup)
+
+
+@defvjp(np.dstack, structural=True)
+def dstack(g, ans, tup):
+    return stack_pieces_vjp(g, tup, "d")
+
+
+@defjvp(np.dstack)
+def dstack_jvp(dtup, ans, tup):
+    return np.dstack(dtup)
+
+
+@defvjp(np.column_stack, structural=True)
+def column_stack(g, ans, tup):
+    return stack_pieces_vjp(g, tup, "column")
+
+
+@defjvp(np.column_stack)
+def column_stack_jvp(dtup, ans, tup):
+    return np.column_stack(dtup)
+
+
+def stack_pieces_vjp(g, tup, kind):
+    """The pieces of ``g`` that each array of ``np.vstack``/``hstack``/
+    ``dstack``/``column_stack(tup)`` (``kind`` ``"v"``, ``"h"``, ``"d"``,
+    ``"column"``) became, each in its array's own shape."""
+    g = np.asarray(g)
+    if kind == "v":
+        axis, shapes = 0, [np.shape(np.atleast_2d(t)) for t in tup]
+    elif kind == "d":
+        axis, shapes = 2, [np.shape(np.atleast_3d(t)) for t in tup]
+    elif kind == "column":
+        axis = 1
+        shapes = [(np.size(t), 1) if np.ndim(t) < 2 else np.shape(t) for t in tup]
+    else:
+        axis = 0 if g.ndim == 1 else 1
+        shapes = [np.shape(np.atleast_1d(t)) for t in tup]
+    cuts = np.cumsum([s[axis] for s in shapes])[:-1]
+    return [np.reshape(p, np.shape(t))
+            for p, t in zip(np.split(g, cuts, axis=axis), tup, strict=True)]
+
+
+@defjvp(stack_pieces_vjp)
+def stack_pieces_jvp(dg, ans, g, tup, kind):
+    return stack_pieces_vjp(dg, tup, kind)
+
+
+# The split family returns a list; its cotangent (a list of the pieces'
+# cotangents, zeros for unused pieces) is concatenated back.
+@defvjp(np.split, np.array_split, wrt=("ary",), structural=True)
+def split(g, ans, ary, indices_or_sections, axis=0):
+    return np.concatenate(g, axis)
+
+
+@defjvp(np.split, np.array_split)
+def split_jvp(dary, ans, ary, indices_or_sections, axis=0):
+    return split_like_jvp(dary, ans, axis)
+
+
+@defvjp(np.vsplit, wrt=("ary",), structural=True)
+def vsplit(g, ans, ary, indices_or_sections):
+    return np.concatenate(g, 0)
+
+
+@defvjp(np.hsplit, wrt=("ary",), structural=True)
+def hsplit(g, ans, ary, indices_or_sections):
+    return np.concatenate(g, hsplit_axis_vjp(np.ndim(ary)))
+
+
+@defvjp(np.dsplit, wrt=("ary",), structural=True)
+def dsplit(g, ans, ary, indices_or_sections):
+    return np.concatenate(g, 2)
+
+
+@defjvp(np.vsplit)
+def vsplit_jvp(dary, ans, ary, indices_or_sections):
+    return split_like_jvp(dary, ans, 0)
+
+
+@defjvp(np.hsplit)
+def hsplit_jvp(dary, ans, ary, indices_or_sections):
+    return split_like_jvp(dary, ans, hsplit_axis_vjp(np.ndim(ary)))
+
+
+@defjvp(np.dsplit)
+def dsplit_jvp(dary, ans, ary, indices_or_sections):
+    return split_like_jvp(dary, ans, 2)
+
+
+def split_like_jvp(x, pieces, axis):
+    """``x`` split along ``axis`` where the primal ``pieces`` were cut (a list)."""
+    cuts = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
+    return list(np.split(x, cuts, axis=axis))
+
+
+@defjvp(split_like_jvp)
+def split_like_jvp_jvp(dx, ans, x, pieces, axis):
+    return split_like_jvp(dx, pieces, axis)
+
+
+# np.append(arr, values, axis): the two parts of g, each in its own shape.
+@defvjp(np.append)
+def append(g, ans, arr, values, axis=None):
+    t = append_index_vjp(np.shape(arr), axis)
+    return np.reshape(g[t[0]], np.shape(arr)), np.reshape(g[t[1]], np.shape(values))
+
+
+@defjvp(np.append)
+def append_jvp(darr, dvalues, ans, arr, values, axis=None):
+    return (np.append(darr, np.zeros_like(values), axis),
+            np.append(np.zeros_like(arr), dvalues, axis))
+
+
+# g reshaped so each tiled copy has its own axes, which are summed.
+@defvjp(np.tile, wrt=("A",))
+def tile(g, ans, A, reps):
+    t = tile_shapes_vjp(np.shape(A), reps)
+    return np.reshape(np.sum(np.reshape(g, t[0]), axis=t[1]), np.shape(A))
+
+
+@defjvp(np.tile)
+def tile_jvp(dA, ans, A, reps):
+    return np.tile(dA, reps)
+
+
+# ans = M a along the axis, with M the 0/1 matrix np.repeat(eye(n), repeats).
+@defvjp(np.repeat, ("method", "repeat"), wrt=("a",))
+def repeat(g, ans, a, repeats, axis=None):
+    r = repeat_matrix_vjp(np.shape(a), repeats, axis)
+    return np.reshape(np.moveaxis(np.tensordot(g, r[1], ([r[0]], [0])), -1, r[0]), np.shape(a))
+
+
+@defjvp(np.repeat, ("method", "repeat"))
+def repeat_jvp(da, ans, a, repeats, axis=None):
+    return np.repeat(da, repeats, axis)
+
+
+@defvjp(np.flip, wrt=("m",))
+def flip(g, ans, m, axis=None):
+    return np.flip(g, axis)
+
+
+@defjvp(np.flip)
+def flip_jvp(dm, ans, m, axis=None):
+    return np.flip(dm, axis)
+
+
+@defvjp(np.fliplr)
+def fliplr(g, ans, m):
+    return np.fliplr(g)
+
+
+@defjvp(np.fliplr)
+def fliplr_jvp(dm, ans, m):
+    return np.fliplr(dm)
+
+
+@defvjp(np.flipud)
+def flipud(g, ans, m):
+    return np.flipud(g)
+
+
+@defjvp(np.flipud)
+def flipud_jvp(dm, ans, m):
+    return np.flipud(dm)
+
+
+@defvjp(np.roll, wrt=("a",))
+def roll(g, ans, a, shift, axis=None):
+    return np.roll(g, negated_vjp(shift), axis)
+
+
+@defjvp(np.roll)
+def roll_jvp(da, ans, a, shift, axis=None):
+    return np.roll(da, shift, axis)
+
+
+@defvjp(np.rot90, wrt=("m",))
+def rot90(g, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(g, -k, axes)
+
+
+@defjvp(np.rot90)
+def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(dm, k, axes)
+
+
+# Constant mode only (other modes raise when the derivative runs); a scalar
+# constant_values is differentiable: it fills everything outside the array.
+@defvjp(np.pad, wrt=("array", "constant_values"))
+def pad(g, ans, array, pad_width, mode="constant", constant_values=0):
+    idx = pad_index_vjp(np.ndim(array), pad_width, mode)
+    return g[idx], np.sum(g) - np.sum(g[idx])
+
+
+@defjvp(np.pad)
+def pad_jvp(darray, dconstant_values, ans, array, pad_width, mode="constant",
+            constant_values=0):
+    return (np.pad(darray, pad_width, pad_mode_vjp(mode)),
+            np.pad(np.zeros_like(array), pad_width, pad_mode_vjp(mode),
+                   constant_values=dconstant_values))
+
+
+@defvjp(np.tril, wrt=("m",))
+def tril(g, ans, m, k=0):
+    return np.tril(g, k)
+
+
+@defjvp(np.tril)
+def tril_jvp(dm, ans, m, k=0):
+    return np.tril(dm, k)
+
+
+@defvjp(np.triu, wrt=("m",))
+def triu(g, ans, m, k=0):
+    return np.triu(g, k)
+
+
+@defjvp(np.triu)
+def triu_jvp(dm, ans, m, k=0):
+    return np.triu(dm, k)
+
+
+# ---------------------------------------------------------------- gathers and sort
+# Each is a fancy index into ``a`` (flattened for axis=None); the cotangent
+# is scattered back with getitem_vjp (repeated indices add up).
+
+
+@defvjp(np.take, ("method", "take"), wrt=("a",))
+def take(g, ans, a, indices, axis=None, out=None, mode="raise"):
+    t = take_index_vjp(np.shape(a), indices, axis, mode)
+    return np.reshape(getitem_vjp(g, np.reshape(a, t[0]), t[1]), np.shape(a))
+
+
+@defjvp(np.take, ("method", "take"))
+def take_jvp(da, ans, a, indices, axis=None, out=None, mode="raise"):
+    return np.take(da, indices, axis, mode=mode)
+
+
+@defvjp(np.take_along_axis, wrt=("arr",))
+def take_along_axis(g, ans, arr, indices, axis=-1):
+    t = along_axis_index_vjp(np.shape(arr), indices, axis)
+    return np.reshape(getitem_vjp(g, np.reshape(arr, t[0]), t[1]), np.shape(arr))
+
+
+@defjvp(np.take_along_axis)
+def take_along_axis_jvp(darr, ans, arr, indices, axis=-1):
+    return np.take_along_axis(darr, indices, axis)
+
+
+# The values of np.sort: a permutation (stable for ties) along the axis.
+# order= (structured arrays) is not accepted.
+@defvjp(np.sort, wrt=("a",))
+def sort(g, ans, a, axis=-1, kind=None, *, stable=None):
+    t = sort_index_vjp(a, axis)
+    return np.reshape(getitem_vjp(g, np.reshape(a, t[0]), t[1]), np.shape(a))
+
+
+@defjvp(np.sort)
+def sort_jvp(da, ans, a, axis=-1, kind=None, *, stable=None):
+    t = sort_index_vjp(a, axis)
+    return np.reshape(da, t[0])[t[1]]
+
+
+# ---------------------------------------------------------------- products (continued)
+
+
+# np.vdot flattens both operands (same size, any shapes).
+@defvjp(np.vdot)
+def vdot(g, ans, a, b, /):
+    return g * np.reshape(b, np.shape(a)), g * np.reshape(a, np.shape(b))
+
+
+@defjvp(np.vdot)
+def vdot_jvp(da, db, ans, a, b, /):
+    return np.vdot(da, b), np.vdot(a, db)
+
+
+# np.vecdot(x1, x2, axis): sum(x1 * x2, axis) over broadcast operands.
+@defvjp(*_np2("vecdot", "linalg.vecdot"))
+def vecdot(g, ans, x1, x2, /, *, axis=-1):
+    return (unbroadcast(np.expand_dims(g, axis) * x2, x1),
+            unbroadcast(np.expand_dims(g, axis) * x1, x2))
+
+
+@defjvp(*_np2("vecdot", "linalg.vecdot"))
+def vecdot_jvp(dx1, dx2, ans, x1, x2, /, *, axis=-1):
+    return np.vecdot(dx1, x2, axis=axis), np.vecdot(x1, dx2, axis=axis)
+
+
+# kron: g viewed with each axis split into (a's, b's) is an outer product.
+@defvjp(np.kron)
+def kron(g, ans, a, b):
+    k = kron_shapes_vjp(np.shape(a), np.shape(b))
+    gr = np.reshape(g, k[0])
+    return (np.reshape(np.sum(gr * np.reshape(b, k[2]), axis=k[3]), np.shape(a)),
+            np.reshape(np.sum(gr * np.reshape(a, k[1]), axis=k[4]), np.shape(b)))
+
+
+@defjvp(np.kron)
+def kron_jvp(da, db, ans, a, b):
+    return np.kron(da, b), np.kron(a, db)
+
+
+# <g, a x b> = <a, b x g> = <b, g x a>, per vector, after moving the vector
+# axes last; 2-vectors are 3-vectors with z = 0.
+@defvjp(np.cross, wrt=("a", "b"))
+def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return (cross_vjp_a(g, a, b, axisa, axisb, axisc, axis),
+            cross_vjp_b(g, a, b, axisa, axisb, axisc, axis))
+
+
+@defjvp(np.cross)
+def cross_jvp(da, db, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return (np.cross(da, b, axisa, axisb, axisc, axis),
+            np.cross(a, db, axisa, axisb, axisc, axis))
+
+
+def _cross_parts(g, a, b, axisa, axisb, axisc, axis):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    am, bm = np.moveaxis(np.asarray(a), axisa, -1), np.moveaxis(np.asarray(b), axisb, -1)
+    na, nb = am.shape[-1], bm.shape[-1]
+
+    def to3(v):
+        if v.shape[-1] == 3:
+            return v
+        return np.concatenate([v, np.zeros(v.shape[:-1] + (1,), v.dtype)], axis=-1)
+
+    g = np.asarray(g)
+    if na == 2 and nb == 2:
+        z = np.zeros_like(g)
+        g3 = np.stack([z, z, g], axis=-1)
+    else:
+        g3 = np.moveaxis(g, axisc, -1)
+    return am, bm, to3(am), to3(bm), g3, axisa, axisb
+
+
+def cross_vjp_a(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cotangent of ``a`` in ``np.cross(a, b, ...)``: ``b x g`` per vector."""
+    am, bm, a3, b3, g3, axisa, axisb = _cross_parts(g, a, b, axisa, axisb, axisc, axis)
+    r = np.cross(b3, g3)[..., :am.shape[-1]]
+    return np.moveaxis(unbroadcast(r, am), -1, axisa)
+
+
+def cross_vjp_b(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cotangent of ``b`` in ``np.cross(a, b, ...)``: ``g x a`` per vector."""
+    am, bm, a3, b3, g3, axisa, axisb = _cross_parts(g, a, b, axisa, axisb, axisc, axis)
+    r = np.cross(g3, a3)[..., :bm.shape[-1]]
+    return np.moveaxis(unbroadcast(r, bm), -1, axisb)
+
+
+# Bilinear in (g, b) and (g, a); the other operand is used for its shape only.
+@defjvp(cross_vjp_a)
+def cross_vjp_a_jvp(dg, da, db, ans, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return (cross_vjp_a(dg, a, b, axisa, axisb, axisc, axis), np.zeros_like(ans),
+            cross_vjp_a(g, a, db, axisa, axisb, axisc, axis))
+
+
+@defjvp(cross_vjp_b)
+def cross_vjp_b_jvp(dg, da, db, ans, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return (cross_vjp_b(dg, a, b, axisa, axisb, axisc, axis),
+            cross_vjp_b(g, da, b, axisa, axisb, axisc, axis), np.zeros_like(ans))
+
+
+# einsum with up to six operands, subscripts given as a string (implicit or
+# explicit output, ellipses, repeated labels). The cotangent of operand k is
+# the einsum that contracts g with the other operands into operand k's
+# labels (see einsum_vjp_specs); absent operands are the constant 1 with
+# no labels.
+@defvjp(np.einsum, wrt=("a", "b", "c", "d", "e", "f"))
+def einsum(g, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, out=None,
+           optimize=False):
+    s = einsum_vjp_specs(subscripts, np.shape(a), np.shape(or_one(b)), np.shape(or_one(c)),
+                         np.shape(or_one(d)), np.shape(or_one(e)), np.shape(or_one(f)))
+    return (unbroadcast(np.einsum(s[0][0], g, or_one(b), or_one(c), or_one(d), or_one(e),
+                                  or_one(f), s[0][1]), a),
+            unbroadcast(np.einsum(s[1][0], g, a, or_one(c), or_one(d), or_one(e),
+                                  or_one(f), s[1][1]), b),
+            unbroadcast(np.einsum(s[2][0], g, a, or_one(b), or_one(d), or_one(e),
+                                  or_one(f), s[2][1]), c),
+            unbroadcast(np.einsum(s[3][0], g, a, or_one(b), or_one(c), or_one(e),
+                                  or_one(f), s[3][1]), d),
+            unbroadcast(np.einsum(s[4][0], g, a, or_one(b), or_one(c), or_one(d),
+                                  or_one(f), s[4][1]), e),
+            unbroadcast(np.einsum(s[5][0], g, a, or_one(b), or_one(c), or_one(d),
+                                  or_one(e), s[5][1]), f))
+
+
+@defjvp(np.einsum)
+def einsum_jvp(da, db, dc, dd, de, df, ans, subscripts, a, b=None, c=None, d=None, e=None,
+               f=None, *, out=None, optimize=False):
+    s = einsum_full_spec_vjp(subscripts)
+    return (np.einsum(s, da, or_one(b), or_one(c), or_one(d), or_one(e), or_one(f)),
+            np.einsum(s, a, db, or_one(c), or_one(d), or_one(e), or_one(f)),
+            np.einsum(s, a, or_one(b), dc, or_one(d), or_one(e), or_one(f)),
+            np.einsum(s, a, or_one(b), or_one(c), dd, or_one(e), or_one(f)),
+            np.einsum(s, a, or_one(b), or_one(c), or_one(d), de, or_one(f)),
+            np.einsum(s, a, or_one(b), or_one(c), or_one(d), or_one(e), df))
+
+
+# ---------------------------------------------------------------- constructors from values
+
+
+@defvjp(np.full, wrt=("fill_value",))
+def full(g, ans, shape, fill_value, dtype=None, order="C"):
+    return unbroadcast(g, fill_value)
+
+
+@defjvp(np.full)
+def full_jvp(dfill_value, ans, shape, fill_value, dtype=None, order="C"):
+    return np.broadcast_to(dfill_value, np.shape(ans)) * np.ones_like(ans)
+
+
+@defvjp(np.full_like, wrt=("fill_value",))
+def full_like(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return unbroadcast(g, fill_value)
+
+
+@defjvp(np.full_like)
+def full_like_jvp(dfill_value, ans, a, fill_value, dtype=None, order="K", subok=True,
+                  shape=None):
+    return np.broadcast_to(dfill_value, np.shape(ans)) * np.ones_like(ans)
+
+
+# ans = start + (stop - start) t, t = linspace(0, 1) along axis; retstep=True
+# (a tuple) is not accepted.
+@defvjp(np.linspace, wrt=("start", "stop"))
+def linspace(g, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    t = linspace_t_vjp(num, endpoint, axis, np.ndim(ans))
+    return (unbroadcast(np.sum(g * (1 - t), axis=axis), start),
+            unbroadcast(np.sum(g * t, axis=axis), stop))
+
+
+@defjvp(np.linspace)
+def linspace_jvp(dstart, dstop, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    t = linspace_t_vjp(num, endpoint, axis, np.ndim(ans))
+    return (np.expand_dims(dstart * np.ones_like(np.sum(ans, axis=axis)), axis) * (1 - t),
+            np.expand_dims(dstop * np.ones_like(np.sum(ans, axis=axis)), axis) * t)
+
+
+def linspace_t_vjp(num, endpoint, axis, ndim):
+    """``np.linspace(0, 1, num, endpoint)`` laid along ``axis`` of an
+    ``ndim``-dimensional result."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    shape = [1] * ndim
+    shape[axis] = num
+    return t.reshape(shape)
+
+
+# ---------------------------------------------------------------- static helpers (continued)
+
+_EINSUM_OPERANDS = 6
+
+
+def einsum_parse_vjp(subscripts):
+    """``(input label strings, output label string)`` of einsum subscripts,
+    the output made explicit (NumPy's implicit rule: ``...`` first, then the
+    labels that appear once, sorted)."""
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("the derivative of np.einsum supports the subscripts-string "
+                                  "form only, e.g. np.einsum('ij,jk->ik', a, b)")
+    s = subscripts.replace(" ", "")
+    if "->" in s:
+        lhs, rhs = s.split("->")
+    else:
+        lhs = s
+        letters = lhs.replace("...", "").replace(",", "")
+        rhs = ("..." if "..." in lhs else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs = lhs.split(",")
+    if len(inputs) > _EINSUM_OPERANDS:
+        raise NotImplementedError(f"the derivative of np.einsum supports at most "
+                                  f"{_EINSUM_OPERANDS} operands, got {len(inputs)}")
+    return inputs, rhs
+
+
+def einsum_full_spec_vjp(subscripts):
+    """The subscripts with an explicit output and no-label slots for the
+    absent operands (which the templates pass as the constant 1)."""
+    inputs, out = einsum_parse_vjp(subscripts)
+    return ",".join(inputs + [""] * (_EINSUM_OPERANDS - len(inputs))) + "->" + out
+
+
+def einsum_vjp_specs(subscripts, *shapes):
+    """For each operand k: ``(spec, extra)`` such that operand k's cotangent
+    is ``np.einsum(spec, g, <the other five operand slots in order>, extra)``
+    (before summing broadcast axes away). ``extra`` is a constant tensor: ones
+    over labels found only in operand k (summed in the primal, so the
+    cotangent is constant along them) and, for a label repeated in operand k
+    (a diagonal), an identity matrix tying the repeat, renamed to a fresh
+    label, to the original."""
+    inputs, out = einsum_parse_vjp(subscripts)
+    inputs = inputs + [""] * (_EINSUM_OPERANDS - len(inputs))
+    used = set("".join(inputs) + out)
+    fresh = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 if c not in used)
+    specs = []
+    for k, sub in enumerate(inputs):
+        others = inputs[:k] + inputs[k + 1:]
+        shape = shapes[k]
+        labels = sub.replace("...", "")
+        n_ell = len(shape) - len(labels)
+        # the size of each label of operand k, and its ellipsis dims
+        pos = sub.find("...")
+        dims = list(shape)
+        ell_shape = tuple(dims[pos:pos + n_ell]) if pos >= 0 else ()
+        label_dims = (dims[:pos] + dims[pos + n_ell:]) if pos >= 0 else dims
+        size = dict(zip(labels, label_dims, strict=True))
+        extra_labels, factors = "", []
+        target, seen = "", set()
+        for c in sub.replace("...", "."):
+            if c == ".":
+                target += "..."
+            elif c in seen:                       # a repeat: a fresh label, tied by eye
+                z = next(fresh)
+                target += z
+                extra_labels += c + z
+                factors.append(np.eye(size[c]))
+            else:
+                seen.add(c)
+                target += c
+        available = set(out + "".join(others))
+        lonely = [c for c in dict.fromkeys(labels) if c not in available]
+        for c in lonely:
+            extra_labels += c
+            factors.append(np.ones(size[c]))
+        if pos >= 0 and "..." not in out and not any("..." in o for o in others):
+            extra_labels = "..." + extra_labels
+            factors.insert(0, np.ones(ell_shape))
+        extra = 1.0
+        for fct in factors:
+            extra = np.multiply.outer(extra, fct)
+        spec = ",".join([out] + others + [extra_labels]) + "->" + target
+        specs.append((spec, extra))
+    return specs
+
+
+def scan_axis_vjp(axis):
+    """The axis a cumulative sum/product runs along (0 of the flattened
+    array for ``axis=None``)."""
+    return 0 if axis is None else axis
+
+
+def diff_pad_vjp(ndim, n, axis):
+    """``np.pad`` widths: ``n`` zeros at both ends of ``axis``."""
+    width = [(0, 0)] * ndim
+    width[axis % ndim] = (n, n)
+    return width
+
+
+def trace_axes_vjp(ndim, axis1, axis2):
+    """The positions of the two traced axes in the input, ascending."""
+    return tuple(sorted((axis1 % ndim, axis2 % ndim)))
+
+
+def diagonal_mask_vjp(shape, offset, axis1, axis2):
+    """A 0/1 array broadcastable to ``shape``: 1 on the ``offset`` diagonal
+    of ``axis1`` x ``axis2``, length 1 along every other axis."""
+    ndim = len(shape)
+    a1, a2 = axis1 % ndim, axis2 % ndim
+    m = np.eye(shape[a1], shape[a2], offset)
+    if a1 > a2:
+        m = m.T
+    out = [1] * ndim
+    out[a1], out[a2] = shape[a1], shape[a2]
+    return m.reshape(out)
+
+
+def _selection(n1, n2, offset):
+    k = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    p = np.zeros((n1, n2, k))
+    t = np.arange(k)
+    p[t + max(-offset, 0), t + max(offset, 0), t] = 1.0
+    return p
+
+
+def diagonal_selection_vjp(shape, offset, axis1, axis2):
+    """``P[i, j, t] = 1`` where ``(i, j)`` (along ``axis1``, ``axis2``) is
+    the t-th entry of the ``offset`` diagonal."""
+    return _selection(shape[axis1], shape[axis2], offset)
+
+
+def diag_selection_vjp(v_shape, k):
+    """For ``np.diag(v, k)``: a selection tensor and the tensordot axes that
+    contract it with the cotangent into ``v``'s shape."""
+    if len(v_shape) == 1:
+        n = v_shape[0] + abs(k)
+        return _selection(n, n, k), ([0, 1], [0, 1])
+    return _selection(v_shape[0], v_shape[1], k), ([2], [0])
+
+
+def rollaxis_perm_vjp(ndim, axis, start):
+    """The permutation ``np.rollaxis(a, axis, start)`` applies to the axes."""
+    axis %= ndim
+    if start < 0:
+        start += ndim
+    perm = list(range(ndim))
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return tuple(perm)
+    perm.remove(axis)
+    perm.insert(start, axis)
+    return tuple(perm)
+
+
+def hsplit_axis_vjp(ndim):
+    """``np.hsplit`` cuts along axis 1, or 0 for a 1-D array."""
+    return 1 if ndim > 1 else 0
+
+
+def append_index_vjp(arr_shape, axis):
+    """Where ``arr`` and ``values`` sit in ``np.append(arr, values, axis)``
+    (flattened for ``axis=None``)."""
+    if axis is None:
+        n = int(np.prod(arr_shape))
+        return slice(0, n), slice(n, None)
+    ndim = len(arr_shape)
+    axis %= ndim
+    head = (slice(None),) * axis
+    return head + (slice(0, arr_shape[axis]),), head + (slice(arr_shape[axis], None),)
+
+
+def tile_shapes_vjp(shape, reps):
+    """For ``np.tile(A, reps)``: the result's shape with each axis split
+    into (copy, A's axis), and the copy axes to sum."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    d = max(len(shape), len(reps))
+    s = (1,) * (d - len(shape)) + tuple(shape)
+    r = (1,) * (d - len(reps)) + reps
+    split = tuple(x for pair in zip(r, s, strict=True) for x in pair)
+    return split, tuple(range(0, 2 * d, 2))
+
+
+def repeat_matrix_vjp(shape, repeats, axis):
+    """For ``np.repeat(a, repeats, axis)``: the axis of the cotangent and the
+    0/1 matrix ``M`` (output index x input index) with ``ans = M a`` along it."""
+    n = int(np.prod(shape)) if axis is None else shape[axis]
+    return (0 if axis is None else axis % len(shape)), np.repeat(np.eye(n), repeats, axis=0)
+
+
+def negated_vjp(shift):
+    """``-shift`` for an int or a sequence of ints."""
+    return -shift if np.ndim(shift) == 0 else tuple(-s for s in shift)
+
+
+def pad_mode_vjp(mode):
+    """``np.pad`` is differentiated in ``"constant"`` mode only."""
+    if mode != "constant":
+        raise NotImplementedError(f"the derivative of np.pad supports mode='constant' only, "
+                                  f"got mode={mode!r}")
+    return mode
+
+
+def pad_index_vjp(ndim, pad_width, mode):
+    """The slices of ``np.pad``'s result that hold the original array."""
+    pad_mode_vjp(mode)
+    width = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2))
+    return tuple(slice(int(lo), -int(hi) if hi else None) for lo, hi in width)
+
+
+def _mode_indices(indices, n, mode):
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        return indices % n
+    if mode == "clip":
+        return np.clip(indices, 0, n - 1)
+    return indices
+
+
+def take_index_vjp(shape, indices, axis, mode):
+    """For ``np.take``: the shape to view ``a`` as (flat for ``axis=None``)
+    and the index into it that ``take`` reads."""
+    if axis is None:
+        return (-1,), _mode_indices(indices, int(np.prod(shape)), mode)
+    axis %= len(shape)
+    return tuple(shape), (slice(None),) * axis + (_mode_indices(indices, shape[axis], mode),)
+
+
+def along_axis_index_vjp(shape, indices, axis):
+    """For ``np.take_along_axis``: the base shape and the fancy index."""
+    indices = np.asarray(indices)
+    if axis is None:
+        return (-1,), indices
+    ndim = len(shape)
+    axis %= ndim
+    index = []
+    for d in range(ndim):
+        if d == axis:
+            index.append(indices)
+        else:
+            view = [1] * ndim
+            view[d] = shape[d]
+            index.append(np.arange(shape[d]).reshape(view))
+    return tuple(shape), tuple(index)
+
+
+def sort_index_vjp(a, axis):
+    """For ``np.sort(a, axis)``: the base shape and the fancy index of the
+    sorting permutation (stable, so ties keep their order)."""
+    if axis is None:
+        return (-1,), np.argsort(np.ravel(a), kind="stable")
+    return along_axis_index_vjp(np.shape(a), np.argsort(a, axis=axis, kind="stable"), axis)
+
+
+def kron_shapes_vjp(a_shape, b_shape):
+    """For ``np.kron(a, b)``: the result's shape with each axis split into
+    (a's, b's), a's and b's shapes in that split layout, and the axes to sum
+    for a's cotangent (b's) and b's (a's)."""
+    d = max(len(a_shape), len(b_shape))
+    sa = (1,) * (d - len(a_shape)) + tuple(a_shape)
+    sb = (1,) * (d - len(b_shape)) + tuple(b_shape)
+    split = tuple(x for pair in zip(sa, sb, strict=True) for x in pair)
+    a_split = tuple(x for n in sa for x in (n, 1))
+    b_split = tuple(x for n in sb for x in (1, n))
+    return (split, a_split, b_split, tuple(range(1, 2 * d, 2)), tuple(range(0, 2 * d, 2)))
+
+
+nondiff(
+    np.spacing, np.nextafter, np.angle, np.isreal, np.iscomplex, np.isneginf, np.isposinf,
+    np.argpartition, np.unique, np.bincount, np.histogram, np.tri, np.isscalar,
+    np.linalg.matrix_rank, np.iinfo, np.finfo, np.result_type, np.broadcast_shapes,
+    np.ravel_multi_index, np.unravel_index, np.indices, np.diag_indices, np.tril_indices,
+    np.triu_indices, np.ix_, np.lexsort, np.sign,
+    ("method", "searchsorted"),
+    einsum_parse_vjp, einsum_full_spec_vjp, einsum_vjp_specs, scan_axis_vjp, diff_pad_vjp,
+    trace_axes_vjp, diagonal_mask_vjp, diagonal_selection_vjp, diag_selection_vjp,
+    rollaxis_perm_vjp, hsplit_axis_vjp, append_index_vjp, tile_shapes_vjp, repeat_matrix_vjp,
+    negated_vjp, pad_mode_vjp, pad_index_vjp, take_index_vjp, along_axis_index_vjp,
+    sort_index_vjp, kron_shapes_vjp, linspace_t_vjp,
 )
