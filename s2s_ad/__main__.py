@@ -98,7 +98,8 @@ def load_file(path: pathlib.Path):
         raise UsageError(f"cannot import {path} (is it a .py file?)")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    sys.path.insert(0, str(path.parent))
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
     except SyntaxError as e:

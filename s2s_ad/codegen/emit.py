@@ -486,7 +486,8 @@ class ModuleEmitter:
                 self.base.taken.add(root)
             name = root
         else:
-            root_value = a.value if not rest else self._root_value(a, root)
+            root_value = a.value if not rest else (
+                a.root_value if a.root_value is not None else self._root_value(a, root))
             found, user_value = self.ns.lookup(root)
             if found and user_value is root_value and root not in self.ns.locals:
                 # the user's code sees this very object under this name: use it

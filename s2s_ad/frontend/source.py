@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import linecache
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -77,9 +78,59 @@ def _function_of(obj) -> types.FunctionType:
         construct="function without source")
 
 
+def _parse_lambda(fn, filename) -> ParsedFunction | None:
+    """A lambda is found in its whole file (or notebook cell), by line and,
+    when several share the line, by column: its source line alone may not
+    parse (a lambda inside a call that spans lines)."""
+    lines = linecache.getlines(filename)
+    if not lines:
+        return None
+    try:
+        module = gast.parse("".join(lines))
+    except SyntaxError:
+        return None
+    code = fn.__code__
+    first = code.co_firstlineno
+    want = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)
+             and n.lineno == first and [a.id for a in n.args.args] == want]
+    if len(found) > 1:
+        cols = [p[2] for p in code.co_positions() if p[0] == first and p[2] is not None]
+        if cols:
+            col = min(cols)
+            found = [max((n for n in found if n.body.col_offset <= col),
+                         key=lambda n: n.body.col_offset, default=found[0])]
+    if len(found) != 1:
+        return None
+    lam = found[0]
+    ret = gast.Return(value=lam.body)
+    gast.copy_location(ret, lam.body)
+    node = gast.FunctionDef(name="<lambda>", args=lam.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    gast.copy_location(node, lam)
+    return ParsedFunction(fn=fn, node=node, filename=filename, line_offset=0,
+                          lines=[line.rstrip("\n") for line in lines], globals=fn.__globals__,
+                          closure=_closure_of(fn))
+
+
+def _closure_of(fn) -> dict:
+    closure = {}
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__, strict=True):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # an unfilled cell (recursive inner function)
+                pass
+    return closure
+
+
 def parse_function(obj) -> ParsedFunction:
     fn = _function_of(obj)
     filename = fn.__code__.co_filename
+    if fn.__name__ == "<lambda>":
+        parsed = _parse_lambda(fn, filename)
+        if parsed is not None:
+            return parsed
     try:
         lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError) as e:
@@ -101,15 +152,9 @@ def parse_function(obj) -> ParsedFunction:
                 filename=filename, lineno=first, construct="source") from None
     node = _find_definition(module, fn, first, filename)
     node.decorator_list = []
-    closure = {}
-    if fn.__closure__:
-        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__, strict=True):
-            try:
-                closure[name] = cell.cell_contents
-            except ValueError:  # an unfilled cell (recursive inner function)
-                pass
     return ParsedFunction(fn=fn, node=node, filename=filename, line_offset=first - 1,
-                          lines=text.splitlines(), globals=fn.__globals__, closure=closure)
+                          lines=text.splitlines(), globals=fn.__globals__,
+                          closure=_closure_of(fn))
 
 
 def _find_definition(module, fn, first, filename) -> gast.FunctionDef:

@@ -460,7 +460,7 @@ class Lowerer:
         if not found:
             loc = self.scope.loc(node)
             raise NameError(f"{loc.filename}:{loc.lineno}: name {node.id!r} is not defined")
-        return ir.Free(node.id, value, self.scope.origin)
+        return ir.Free(node.id, value, self.scope.origin, value)
 
     def expr_Attribute(self, node, hint):
         base = self.expr(node.value)
@@ -470,7 +470,7 @@ class Lowerer:
             except AttributeError:
                 pass
             else:
-                return ir.Free(f"{base.path}.{node.attr}", value, base.origin)
+                return ir.Free(f"{base.path}.{node.attr}", value, base.origin, base.root_value)
         out = self.emit(ir.GetAttr(node.attr), [base], hint=hint)
         self.views.add(out.id)  # x.T, x.real: views
         self._member(out, base)

@@ -65,6 +65,7 @@ class Free:
     path: str
     value: Any
     origin: str = "user"
+    root_value: Any = None  # what the first name of the path refers to
 
     @property
     def root(self) -> str:

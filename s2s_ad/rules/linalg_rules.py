@@ -209,7 +209,7 @@ def eigvalsh_jvp(da, ans, a, UPLO="L"):
 @defvjp(np.linalg.svd, wrt=("a",), structural=True)
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     usv = svd_factors_vjp(ans, a, full_matrices, compute_uv, hermitian)
-    gs = svd_cotangents_vjp(g, ans, full_matrices, compute_uv)
+    gs = svd_cotangents_vjp(g, usv, compute_uv)
     u = usv[0]
     s = usv[1]
     vt = usv[2]
@@ -271,7 +271,7 @@ def svdvals_jvp(dx, ans, x, /):
 @defvjp(np.linalg.qr, wrt=("a",), structural=True)
 def qr(g, ans, a, mode="reduced"):
     qrf = qr_factors_vjp(ans, a, mode)
-    gqr = qr_cotangents_vjp(g, ans, mode)
+    gqr = qr_cotangents_vjp(g, qrf, mode)
     q = qrf[0]
     r = qrf[1]
     m = r @ np.swapaxes(gqr[1], -1, -2) - np.swapaxes(gqr[0], -1, -2) @ q
@@ -309,10 +309,10 @@ def triangle_mask_vjp(n, uplo):
     return np.tril(ones) if str(uplo).upper() == "L" else np.triu(ones)
 
 
-def svd_factors_vjp(ans, a, full_matrices, compute_uv, hermitian):
-    """``(U, s, Vh)`` of the reduced SVD of ``a``: from ``ans`` (the square
-    blocks of a full SVD of a square matrix are the reduced ones), or
-    recomputed when ``compute_uv=False``."""
+def svd_factors_vjp(res, a, full_matrices, compute_uv, hermitian):
+    """``(U, s, Vh)`` of the reduced SVD of ``a``: from svd's result ``res``
+    (a full SVD of a square matrix is a reduced one), or recomputed when
+    ``compute_uv=False``."""
     if hermitian:
         raise NotImplementedError("the derivative of np.linalg.svd with hermitian=True")
     m, n = np.shape(a)[-2:]
@@ -322,13 +322,14 @@ def svd_factors_vjp(ans, a, full_matrices, compute_uv, hermitian):
             "(the extra singular vectors are not unique): use full_matrices=False")
     if not compute_uv:
         return tuple(np.linalg.svd(a, full_matrices=False))
-    return ans[0], ans[1], ans[2]
+    return res[0], res[1], res[2]
 
 
-def svd_cotangents_vjp(g, ans, full_matrices, compute_uv):
-    """``(Ū, s̄, V̄h)`` from svd's cotangent (zeros for U, Vh if only s)."""
+def svd_cotangents_vjp(g, usv, compute_uv):
+    """``(Ū, s̄, V̄h)`` from svd's cotangent (zeros shaped as ``usv``'s U
+    and Vh if only s was computed)."""
     if not compute_uv:
-        return 0.0, g, 0.0
+        return np.zeros_like(usv[0]), g, np.zeros_like(usv[2])
     return g[0], g[1], g[2]
 
 
@@ -337,7 +338,7 @@ def svd_tangents_vjp(tu, ts, tvh, compute_uv):
     return (tu, ts, tvh) if compute_uv else ts
 
 
-def qr_factors_vjp(ans, a, mode):
+def qr_factors_vjp(res, a, mode):
     """``(Q, R)`` of the reduced QR of a tall or square ``a``."""
     m, n = np.shape(a)[-2:]
     if mode not in ("reduced", "complete", "r"):
@@ -349,13 +350,14 @@ def qr_factors_vjp(ans, a, mode):
                                   "non-square matrix (the extra columns of Q are not unique)")
     if mode == "r":
         return tuple(np.linalg.qr(a))
-    return ans[0], ans[1]
+    return res[0], res[1]
 
 
-def qr_cotangents_vjp(g, ans, mode):
-    """``(Q̄, R̄)`` from qr's cotangent (Q̄ = 0 for mode='r')."""
+def qr_cotangents_vjp(g, qrf, mode):
+    """``(Q̄, R̄)`` from qr's cotangent (Q̄ = 0, shaped as ``qrf``'s Q, for
+    mode='r')."""
     if mode == "r":
-        return 0.0, g
+        return np.zeros_like(qrf[0]), g
     return g[0], g[1]
 
 
@@ -364,11 +366,32 @@ def qr_tangents_vjp(tq, tr, mode):
     return tr if mode == "r" else (tq, tr)
 
 
+def factors_tangent_vjp(dres, recomputed):
+    """The tangent of ``svd_factors_vjp``/``qr_factors_vjp`` from that of
+    the result they read; second derivatives through a recomputed
+    factorisation (svd with compute_uv=False, qr with mode='r') are not
+    implemented."""
+    if recomputed:
+        raise NotImplementedError("second derivatives of np.linalg.svd(compute_uv=False) or "
+                                  "np.linalg.qr(mode='r'): use the full factorisation")
+    return tuple(dres)
+
+
+@defjvp(svd_factors_vjp)
+def svd_factors_jvp(dres, ans, res, a, full_matrices, compute_uv, hermitian):
+    return factors_tangent_vjp(dres, not compute_uv)
+
+
+@defjvp(qr_factors_vjp)
+def qr_factors_jvp(dres, ans, res, a, mode):
+    return factors_tangent_vjp(dres, mode == "r")
+
+
 # The structure helpers are linear in the tangents/cotangents they pass
 # through: their JVPs let generated derivatives be differentiated again.
 @defjvp(svd_cotangents_vjp)
-def svd_cotangents_jvp(dg, ans, g, full_matrices, compute_uv):
-    return svd_cotangents_vjp(dg, None, full_matrices, compute_uv)
+def svd_cotangents_jvp(dg, ans, g, usv, compute_uv):
+    return svd_cotangents_vjp(dg, usv, compute_uv)
 
 
 @defjvp(svd_tangents_vjp)
@@ -379,8 +402,8 @@ def svd_tangents_jvp(dtu, dts, dtvh, ans, tu, ts, tvh, compute_uv):
 
 
 @defjvp(qr_cotangents_vjp)
-def qr_cotangents_jvp(dg, ans, g, mode):
-    return qr_cotangents_vjp(dg, None, mode)
+def qr_cotangents_jvp(dg, ans, g, qrf, mode):
+    return qr_cotangents_vjp(dg, qrf, mode)
 
 
 @defjvp(qr_tangents_vjp)

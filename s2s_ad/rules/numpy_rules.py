@@ -1452,13 +1452,13 @@ def rot90_jvp(dm, ans, m, k=1, axes=(0, 1)):
 # Constant mode only (other modes raise when the derivative runs); a scalar
 # constant_values is differentiable: it fills everything outside the array.
 @defvjp(np.pad, wrt=("array", "constant_values"))
-def pad(g, ans, array, pad_width, mode="constant", constant_values=0):
+def pad(g, ans, array, pad_width, mode="constant", *, constant_values=0):
     idx = pad_index_vjp(np.ndim(array), pad_width, mode)
     return g[idx], np.sum(g) - np.sum(g[idx])
 
 
 @defjvp(np.pad)
-def pad_jvp(darray, dconstant_values, ans, array, pad_width, mode="constant",
+def pad_jvp(darray, dconstant_values, ans, array, pad_width, mode="constant", *,
             constant_values=0):
     return (np.pad(darray, pad_width, pad_mode_vjp(mode)),
             np.pad(np.zeros_like(array), pad_width, pad_mode_vjp(mode),
@@ -1524,6 +1524,41 @@ def sort(g, ans, a, axis=-1, kind=None, *, stable=None):
 def sort_jvp(da, ans, a, axis=-1, kind=None, *, stable=None):
     t = sort_index_vjp(a, axis)
     return np.reshape(da, t[0])[t[1]]
+
+
+# np.partition's values: the permutation np.argpartition picks (order= not accepted).
+@defvjp(np.partition, wrt=("a",))
+def partition(g, ans, a, kth, axis=-1, kind="introselect"):
+    t = partition_index_vjp(a, kth, axis, kind)
+    return np.reshape(getitem_vjp(g, np.reshape(a, t[0]), t[1]), np.shape(a))
+
+
+@defjvp(np.partition)
+def partition_jvp(da, ans, a, kth, axis=-1, kind="introselect"):
+    t = partition_index_vjp(a, kth, axis, kind)
+    return np.reshape(da, t[0])[t[1]]
+
+
+# Real inputs: real_if_close is the identity.
+@defvjp(np.real_if_close, wrt=("a",), elementwise=True)
+def real_if_close(g, ans, a, tol=100):
+    return g
+
+
+@defjvp(np.real_if_close)
+def real_if_close_jvp(da, ans, a, tol=100):
+    return da
+
+
+# np.astype(x, dtype) (NumPy 2): float-to-float casts.
+@defvjp(*_np2("astype"), wrt=("x",))
+def astype_function(g, ans, x, dtype, /, *, copy=True, device=None):
+    return g
+
+
+@defjvp(*_np2("astype"))
+def astype_function_jvp(dx, ans, x, dtype, /, *, copy=True, device=None):
+    return dx
 
 
 # ---------------------------------------------------------------- products (continued)
@@ -1628,27 +1663,20 @@ def cross_vjp_b_jvp(dg, da, db, ans, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis
 
 
 # einsum with up to six operands, subscripts given as a string (implicit or
-# explicit output, ellipses, repeated labels). The cotangent of operand k is
-# the einsum that contracts g with the other operands into operand k's
-# labels (see einsum_vjp_specs); absent operands are the constant 1 with
-# no labels.
+# explicit output, ellipses, repeated labels, size-1 broadcasting). The
+# cotangent of operand k is the einsum that contracts g with the other
+# operands into operand k's labels (einsum_vjp_op); the tangent is the sum
+# of einsums with one operand replaced by its tangent (absent operands are
+# the constant 1 with no labels, see einsum_full_spec_vjp).
 @defvjp(np.einsum, wrt=("a", "b", "c", "d", "e", "f"))
 def einsum(g, ans, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, out=None,
            optimize=False):
-    s = einsum_vjp_specs(subscripts, np.shape(a), np.shape(or_one(b)), np.shape(or_one(c)),
-                         np.shape(or_one(d)), np.shape(or_one(e)), np.shape(or_one(f)))
-    return (unbroadcast(np.einsum(s[0][0], g, or_one(b), or_one(c), or_one(d), or_one(e),
-                                  or_one(f), s[0][1]), a),
-            unbroadcast(np.einsum(s[1][0], g, a, or_one(c), or_one(d), or_one(e),
-                                  or_one(f), s[1][1]), b),
-            unbroadcast(np.einsum(s[2][0], g, a, or_one(b), or_one(d), or_one(e),
-                                  or_one(f), s[2][1]), c),
-            unbroadcast(np.einsum(s[3][0], g, a, or_one(b), or_one(c), or_one(e),
-                                  or_one(f), s[3][1]), d),
-            unbroadcast(np.einsum(s[4][0], g, a, or_one(b), or_one(c), or_one(d),
-                                  or_one(f), s[4][1]), e),
-            unbroadcast(np.einsum(s[5][0], g, a, or_one(b), or_one(c), or_one(d),
-                                  or_one(e), s[5][1]), f))
+    return (einsum_vjp_op(g, a, b, c, d, e, f, k=0, subscripts=subscripts),
+            einsum_vjp_op(g, a, b, c, d, e, f, k=1, subscripts=subscripts),
+            einsum_vjp_op(g, a, b, c, d, e, f, k=2, subscripts=subscripts),
+            einsum_vjp_op(g, a, b, c, d, e, f, k=3, subscripts=subscripts),
+            einsum_vjp_op(g, a, b, c, d, e, f, k=4, subscripts=subscripts),
+            einsum_vjp_op(g, a, b, c, d, e, f, k=5, subscripts=subscripts))
 
 
 @defjvp(np.einsum)
@@ -1661,6 +1689,45 @@ def einsum_jvp(da, db, dc, dd, de, df, ans, subscripts, a, b=None, c=None, d=Non
             np.einsum(s, a, or_one(b), or_one(c), dd, or_one(e), or_one(f)),
             np.einsum(s, a, or_one(b), or_one(c), or_one(d), de, or_one(f)),
             np.einsum(s, a, or_one(b), or_one(c), or_one(d), or_one(e), df))
+
+
+def einsum_vjp_op(g, x0, x1=None, x2=None, x3=None, x4=None, x5=None, *, k, subscripts):
+    """The cotangent of operand ``k`` of ``np.einsum(subscripts, x0, ...)``
+    for the cotangent ``g`` of its result (0 for an absent operand)."""
+    ops = [x0, x1, x2, x3, x4, x5]
+    inputs, _ = einsum_parse_vjp(subscripts)
+    if k >= len(inputs):
+        return 0.0
+    spec, extra = einsum_vjp_specs(subscripts, *[np.shape(x) for x in ops[:len(inputs)]])[k]
+    others = [x for j, x in enumerate(ops[:len(inputs)]) if j != k]
+    if extra is not None:
+        others.append(extra)
+    return unbroadcast(np.einsum(spec, g, *others), ops[k])
+
+
+def einsum_vjp_swap(dx, g, x0, x1=None, x2=None, x3=None, x4=None, x5=None, *, j, k,
+                    subscripts):
+    """``einsum_vjp_op`` with operand ``j`` replaced by ``dx`` (zero if
+    ``j == k``: operand k itself only gives its shape)."""
+    ops = [x0, x1, x2, x3, x4, x5]
+    if j == k:
+        return np.zeros_like(einsum_vjp_op(g, *ops, k=k, subscripts=subscripts))
+    ops[j] = dx
+    return einsum_vjp_op(g, *ops, k=k, subscripts=subscripts)
+
+
+# Linear in g and in each operand other than k: the JVP that Hessians of
+# einsum programs (forward over reverse) need.
+@defjvp(einsum_vjp_op)
+def einsum_vjp_op_jvp(dg, dx0, dx1, dx2, dx3, dx4, dx5, ans, g, x0, x1=None, x2=None, x3=None,
+                      x4=None, x5=None, *, k, subscripts):
+    return (einsum_vjp_op(dg, x0, x1, x2, x3, x4, x5, k=k, subscripts=subscripts),
+            einsum_vjp_swap(dx0, g, x0, x1, x2, x3, x4, x5, j=0, k=k, subscripts=subscripts),
+            einsum_vjp_swap(dx1, g, x0, x1, x2, x3, x4, x5, j=1, k=k, subscripts=subscripts),
+            einsum_vjp_swap(dx2, g, x0, x1, x2, x3, x4, x5, j=2, k=k, subscripts=subscripts),
+            einsum_vjp_swap(dx3, g, x0, x1, x2, x3, x4, x5, j=3, k=k, subscripts=subscripts),
+            einsum_vjp_swap(dx4, g, x0, x1, x2, x3, x4, x5, j=4, k=k, subscripts=subscripts),
+            einsum_vjp_swap(dx5, g, x0, x1, x2, x3, x4, x5, j=5, k=k, subscripts=subscripts))
 
 
 # ---------------------------------------------------------------- constructors from values
@@ -1746,31 +1813,45 @@ def einsum_full_spec_vjp(subscripts):
     return ",".join(inputs + [""] * (_EINSUM_OPERANDS - len(inputs))) + "->" + out
 
 
+def _einsum_label_sizes(sub, shape):
+    """``{label: size}`` of one operand (its ``...`` dims left out)."""
+    labels = sub.replace("...", "")
+    pos = sub.find("...")
+    dims = list(shape)
+    if pos >= 0:
+        n_ell = len(dims) - len(labels)
+        dims = dims[:pos] + dims[pos + n_ell:]
+    sizes = {}
+    for c, n in zip(labels, dims, strict=True):
+        sizes[c] = max(sizes.get(c, 1), n)
+    return sizes
+
+
 def einsum_vjp_specs(subscripts, *shapes):
-    """For each operand k: ``(spec, extra)`` such that operand k's cotangent
-    is ``np.einsum(spec, g, <the other five operand slots in order>, extra)``
-    (before summing broadcast axes away). ``extra`` is a constant tensor: ones
-    over labels found only in operand k (summed in the primal, so the
-    cotangent is constant along them) and, for a label repeated in operand k
-    (a diagonal), an identity matrix tying the repeat, renamed to a fresh
-    label, to the original."""
+    """For each operand k of ``np.einsum(subscripts, *operands)`` (of these
+    ``shapes``): ``(spec, extra)`` such that operand k's cotangent is
+    ``np.einsum(spec, g, <the other operands in order>[, extra])`` (before
+    summing broadcast axes away), ``extra`` (``None`` if not needed) a
+    constant tensor: ones over labels that the cotangent is constant along
+    (found only in operand k, so summed in the primal, or of length 1
+    everywhere else, so broadcast) and, for a label repeated in operand k (a
+    diagonal), an identity matrix tying the repeat, renamed to a fresh
+    label, to the original. NumPy sums ``...`` away only when it has no
+    dimensions, so ``...`` in an operand is in the output too::
+
+        einsum_vjp_specs("ij,jk->ik", (2, 3), (3, 4))
+        == [("ik,jk->ij", None), ("ik,ij->jk", None)]
+        einsum_vjp_specs("ii", (3, 3)) == [(",ia->ia", eye(3))]
+    """
     inputs, out = einsum_parse_vjp(subscripts)
-    inputs = inputs + [""] * (_EINSUM_OPERANDS - len(inputs))
+    sizes = [_einsum_label_sizes(sub, shape) for sub, shape in zip(inputs, shapes, strict=True)]
     used = set("".join(inputs) + out)
     fresh = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                  if c not in used)
     specs = []
     for k, sub in enumerate(inputs):
         others = inputs[:k] + inputs[k + 1:]
-        shape = shapes[k]
-        labels = sub.replace("...", "")
-        n_ell = len(shape) - len(labels)
-        # the size of each label of operand k, and its ellipsis dims
-        pos = sub.find("...")
-        dims = list(shape)
-        ell_shape = tuple(dims[pos:pos + n_ell]) if pos >= 0 else ()
-        label_dims = (dims[:pos] + dims[pos + n_ell:]) if pos >= 0 else dims
-        size = dict(zip(labels, label_dims, strict=True))
+        size = sizes[k]
         extra_labels, factors = "", []
         target, seen = "", set()
         for c in sub.replace("...", "."):
@@ -1784,19 +1865,18 @@ def einsum_vjp_specs(subscripts, *shapes):
             else:
                 seen.add(c)
                 target += c
-        available = set(out + "".join(others))
-        lonely = [c for c in dict.fromkeys(labels) if c not in available]
-        for c in lonely:
-            extra_labels += c
-            factors.append(np.ones(size[c]))
-        if pos >= 0 and "..." not in out and not any("..." in o for o in others):
-            extra_labels = "..." + extra_labels
-            factors.insert(0, np.ones(ell_shape))
-        extra = 1.0
+        for c in dict.fromkeys(sub.replace("...", "")):
+            if c in out or c in extra_labels:   # in the output, or tied by an eye
+                continue
+            have = max([sz[c] for j, sz in enumerate(sizes) if j != k and c in sz], default=0)
+            if have < size[c]:
+                extra_labels += c
+                factors.append(np.ones(size[c]))
+        extra = None
         for fct in factors:
-            extra = np.multiply.outer(extra, fct)
-        spec = ",".join([out] + others + [extra_labels]) + "->" + target
-        specs.append((spec, extra))
+            extra = fct if extra is None else np.multiply.outer(extra, fct)
+        parts = [out] + others + ([extra_labels] if factors else [])
+        specs.append((",".join(parts) + "->" + target, extra))
     return specs
 
 
@@ -1968,6 +2048,14 @@ def sort_index_vjp(a, axis):
     return along_axis_index_vjp(np.shape(a), np.argsort(a, axis=axis, kind="stable"), axis)
 
 
+def partition_index_vjp(a, kth, axis, kind):
+    """For ``np.partition(a, kth, axis)``: the base shape and the fancy index
+    of the permutation ``np.argpartition`` chooses."""
+    if axis is None:
+        return (-1,), np.argpartition(np.ravel(a), kth, kind=kind)
+    return along_axis_index_vjp(np.shape(a), np.argpartition(a, kth, axis=axis, kind=kind), axis)
+
+
 def kron_shapes_vjp(a_shape, b_shape):
     """For ``np.kron(a, b)``: the result's shape with each axis split into
     (a's, b's), a's and b's shapes in that split layout, and the axes to sum
@@ -1992,5 +2080,5 @@ nondiff(
     trace_axes_vjp, diagonal_mask_vjp, diagonal_selection_vjp, diag_selection_vjp,
     rollaxis_perm_vjp, hsplit_axis_vjp, append_index_vjp, tile_shapes_vjp, repeat_matrix_vjp,
     negated_vjp, pad_mode_vjp, pad_index_vjp, take_index_vjp, along_axis_index_vjp,
-    sort_index_vjp, kron_shapes_vjp, linspace_t_vjp,
+    sort_index_vjp, kron_shapes_vjp, linspace_t_vjp, partition_index_vjp,
 )

@@ -16,15 +16,28 @@ import numpy as np
 
 from ..runtime import unbroadcast
 from .numpy_rules import keepdims_shape_vjp, or_one
-from .registry import REGISTRY, defjvp, defvjp
+from .registry import REGISTRY, defjvp, defvjp, nondiff
 
 try:
+    import scipy.linalg as sl
     import scipy.special as sp
     import scipy.stats as st
 except ImportError:  # pragma: no cover - SciPy is optional
-    sp = st = None
+    sl = sp = st = None
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+
+
+def triangular_info_vjp(trans, lower, unit_diagonal, b_ndim, n):
+    """For ``solve_triangular``: the other ``trans``, the 0/1 mask of the
+    entries of ``a`` read, the axis making a vector ``b`` a column, and the
+    permutation (identity or transpose) of ``-gb xᵀ`` into ``a``'s cotangent."""
+    transposed = trans in (1, 2, "T", "C")
+    ones = np.ones((n, n))
+    mask = np.tril(ones, -1 if unit_diagonal else 0) if lower else \
+        np.triu(ones, 1 if unit_diagonal else 0)
+    return (0 if transposed else 1), mask, ((-1,) if b_ndim == 1 else ()), \
+        ((1, 0) if transposed else (0, 1))
 _SQRT_PI = np.sqrt(np.pi)
 
 if sp is not None:
@@ -189,6 +202,15 @@ if sp is not None:
     def polygamma_jvp(dx, ans, n, x):
         return dx * sp.polygamma(n + 1, x)
 
+    # multigammaln(a, d) = const + sum_j gammaln(a - j / 2), j = 0 .. d-1
+    @defvjp(sp.multigammaln, wrt=("a",))
+    def multigammaln(g, ans, a, d):
+        return g * np.sum(sp.digamma(np.expand_dims(a, -1) - np.arange(d) / 2), axis=-1)
+
+    @defjvp(sp.multigammaln)
+    def multigammaln_jvp(da, ans, a, d):
+        return da * np.sum(sp.digamma(np.expand_dims(a, -1) - np.arange(d) / 2), axis=-1)
+
     @defvjp(sp.beta, elementwise=True)
     def beta(g, ans, a, b):
         return (unbroadcast(g * ans * (sp.digamma(a) - sp.digamma(a + b)), a),
@@ -320,6 +342,23 @@ if sp is not None:
     def iv_jvp(dx, ans, v, x):
         return dx * (sp.iv(v - 1, x) + sp.iv(v + 1, x)) / 2
 
+    @defvjp(sp.yn, wrt=("x",))
+    def yn(g, ans, n, x):
+        return unbroadcast(g * (sp.yn(n - 1, x) - sp.yn(n + 1, x)) / 2, x)
+
+    @defjvp(sp.yn)
+    def yn_jvp(dx, ans, n, x):
+        return dx * (sp.yn(n - 1, x) - sp.yn(n + 1, x)) / 2
+
+    # ive(v, x) = iv(v, x) exp(-|x|)
+    @defvjp(sp.ive, wrt=("x",))
+    def ive(g, ans, v, x):
+        return unbroadcast(g * ((sp.ive(v - 1, x) + sp.ive(v + 1, x)) / 2 - np.sign(x) * ans), x)
+
+    @defjvp(sp.ive)
+    def ive_jvp(dx, ans, v, x):
+        return dx * ((sp.ive(v - 1, x) + sp.ive(v + 1, x)) / 2 - np.sign(x) * ans)
+
     @defvjp(sp.j1, elementwise=True)
     def j1(g, ans, x):
         return g * (sp.j0(x) - sp.jv(2, x)) / 2
@@ -430,11 +469,35 @@ if sp is not None:
         return (dq * scale * np.exp(z ** 2 / 2 + _LOG_SQRT_2PI),
                 np.broadcast_to(dloc, np.shape(ans)) * np.ones_like(ans), dscale * z)
 
+    # ------------------------------------------------------------ scipy.linalg.solve_triangular
+    # x = op(A)⁻¹ b with op(A) = A or Aᵀ (trans); A's other triangle (and its
+    # diagonal with unit_diagonal=True) is never read, so gets no cotangent.
+
+    @defvjp(sl.solve_triangular, wrt=("a", "b"))
+    def solve_triangular(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
+                         overwrite_b=False, check_finite=True):
+        t = triangular_info_vjp(trans, lower, unit_diagonal, np.ndim(b), np.shape(a)[-1])
+        gb = sl.solve_triangular(a, g, t[0], lower, unit_diagonal)
+        outer = np.expand_dims(gb, t[2]) @ np.swapaxes(np.expand_dims(ans, t[2]), -1, -2)
+        return -np.transpose(outer, t[3]) * t[1], gb
+
+    @defjvp(sl.solve_triangular)
+    def solve_triangular_jvp(da, db, ans, a, b, trans=0, lower=False, unit_diagonal=False,
+                             overwrite_b=False, check_finite=True):
+        t = triangular_info_vjp(trans, lower, unit_diagonal, np.ndim(b), np.shape(a)[-1])
+        rhs = np.transpose(da * t[1], t[3]) @ np.expand_dims(ans, t[2])
+        return (-sl.solve_triangular(a, np.squeeze(rhs, axis=t[2]), trans, lower, unit_diagonal),
+                sl.solve_triangular(a, db, trans, lower, unit_diagonal))
+
     # ------------------------------------------------------------ names as users write them
     for _key, _rule in list(REGISTRY.items()):
         if getattr(_rule.vjp, "__module__", None) == __name__ or \
                 getattr(_rule.jvp, "__module__", None) == __name__:
             if getattr(_key, "__self__", None) is st.norm:
                 _rule.name = f"scipy.stats.norm.{_key.__name__}"
+            elif _key is sl.solve_triangular:
+                _rule.name = "scipy.linalg.solve_triangular"
             else:
                 _rule.name = f"scipy.special.{_key.__name__}"
+
+    nondiff(triangular_info_vjp, sp.gammasgn)
