@@ -136,7 +136,9 @@ class Transformed:
         self._wrt = wrt
         self._kind = kind
         params = primal.fn.param_names
-        self._wrt_checks = [(i, params[i]) for i in wrt]
+        # grad's differentiated integers become floats; forward mode keeps every
+        # argument as given (an integer may be a loop count)
+        self._wrt_checks = [] if kind == "jvp" else [(i, params[i]) for i in wrt]
 
     @property
     def function(self):
@@ -326,7 +328,9 @@ def vjp(f, *args):
     """``(out, pullback)``: ``pullback(cotangent)`` returns a tuple with one
     cotangent per argument of ``f``."""
     t = _build(f, tuple(range(len(args))), "vjp")
-    args, _ = t._prepare(args, {})
+    for i, a in enumerate(args):  # integer arguments stay integers (loop counts, indices)
+        if isinstance(a, np.ndarray) and not np.issubdtype(a.dtype, np.inexact):
+            _as_differentiable(a, t._primal.fn.param_names[i])
     fwd, bwd = t._fns
     out, residuals = fwd(*args)
 
@@ -394,9 +398,9 @@ def jvp(f, primals, tangents):
     if len(primals) != n or len(tangents) != n:
         raise TypeError(f"jvp of {t._primal.fn.name}() needs {n} primals and {n} tangents, "
                         f"got {len(primals)} and {len(tangents)}")
-    primals = tuple(_as_differentiable(p, f"primal {i}") for i, p in enumerate(primals))
-    tangents = tuple(float(v) if isinstance(v, int) and not isinstance(v, bool) else v
-                     for v in tangents)
+    tangents = tuple(runtime.zeros_like(p) if v is None else
+                     float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                     for p, v in zip(primals, tangents, strict=True))
     return t._fns[0](*primals, *tangents)
 
 
@@ -421,6 +425,9 @@ def jacobian(f, wrt=0, mode=None):
     def jac(*args):
         primal = _primal(f)
         (i,) = primal.wrt_indices(wrt)
+        args = list(args)
+        args[i] = _as_differentiable(args[i], primal.fn.param_names[i])
+        args = tuple(args)
         x = args[i]
         chosen = mode
         if chosen is None:
@@ -482,6 +489,7 @@ def hvp(f, wrt=0):
         *args, v = args
         primal = _primal(f)
         (i,) = primal.wrt_indices(wrt)
+        args[i] = _as_differentiable(args[i], primal.fn.param_names[i])
         tangents = [_zero_tangent(a) for a in args]
         tangents[i] = v
         return jvp(g, args, tangents)[1]

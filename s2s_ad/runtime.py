@@ -61,7 +61,10 @@ def zeros_like(x):
         return [zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
-    # ranges, strings, None and other non-numeric values carry no derivative
+    if isinstance(x, range):
+        # the zero tangent of a sequence of integers: indexing it gives 0.0
+        return np.zeros(len(x))
+    # strings, None and other non-numeric values carry no derivative
     return None
 
 

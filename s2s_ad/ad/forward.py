@@ -46,6 +46,7 @@ class _Forward:
     def __init__(self, fn: ir.Function):
         self.fn = fn
         self.varied = analysis.varied(fn, fn.params)
+        self.integral = analysis.integral_values(fn)
         self.shapes = analysis.ShapeClasses(fn)
         self.numeric = analysis.numeric_vars(fn)
         self.tan: dict[int, ir.Atom] = {}
@@ -67,7 +68,8 @@ class _Forward:
         return t if t is not None else self.zeros(a)
 
     def has(self, a) -> bool:
-        return isinstance(a, ir.Var) and self.tan.get(a.id) is not None
+        return (isinstance(a, ir.Var) and self.tan.get(a.id) is not None
+                and a.id not in self.integral)
 
     def add(self, var, parts):
         """The tangent of ``var`` is the sum of ``parts``."""
@@ -136,7 +138,8 @@ class _Forward:
                 and any(self.has(a) for a in list(eqn.args[1:]) + [a for _, a in eqn.kwargs])):
             return self.user_call(eqn)
         self.out.append(eqn)
-        if not eqn.outs or not any(self.has(a) for a in eqn.atoms()):
+        if not eqn.outs or not any(self.has(a) for a in eqn.atoms()) \
+                or eqn.outs[0].id in self.integral:
             return
         self._group = next(self._groups)
         out = eqn.outs[0]
@@ -157,13 +160,14 @@ class _Forward:
                                              tangent_of=out, group=self._group)
         elif isinstance(op, ir.ListAppend):
             args = [self.tangent_or_zeros(eqn.args[0]), self.tangent_or_zeros(eqn.args[1])]
-            self.tan[out.id] = self.emit(ir.ListAppend(False), args, tangent_of=out,
+            # the tangent list is as much the function's own as the list is
+            self.tan[out.id] = self.emit(ir.ListAppend(op.in_place_ok), args, tangent_of=out,
                                          group=self._group)
         elif isinstance(op, ir.SetItem):
             args = [self.tangent_or_zeros(eqn.args[0]), *eqn.args[1:-1],
                     self.tangent_or_zeros(eqn.args[-1])]
-            self.tan[out.id] = self.emit(ir.SetItem(op.index, False), args, tangent_of=out,
-                                         group=self._group)
+            self.tan[out.id] = self.emit(ir.SetItem(op.index, op.in_place_ok), args,
+                                         tangent_of=out, group=self._group)
         else:
             self.rule(eqn)
 
@@ -268,8 +272,9 @@ class _Forward:
     def loop(self, L: ir.Loop):
         carried = list(L.carried)
         init, nxt, outs = list(L.init), list(L.next), list(L.outs)
-        tangent_carried = [(k, c) for k, c in enumerate(L.carried) if c.id in self.varied
-                           or L.outs[k].id in self.varied]
+        tangent_carried = [(k, c) for k, c in enumerate(L.carried)
+                           if (c.id in self.varied or L.outs[k].id in self.varied)
+                           and c.id not in self.integral]
         dcs = []
         for k, c in tangent_carried:
             dc = ir.Var(tangent_of=c)

@@ -447,8 +447,9 @@ class _FunctionEmitter:
                 and self.namer.names[s.outs[0].id] == self.text(s.args[0])):
             return f"{self.text(s.args[0])}.append({self.text(s.args[1])})"
         rhs = ast.unparse(eqn_expr(s, self.atom))
-        if not s.outs:
-            return rhs
+        if not s.outs or (isinstance(op, (ir.Call, ir.Method))
+                          and not any(self.counts.get(o.id) for o in s.outs)):
+            return rhs  # a call kept for its effect
         lhs = ", ".join(self.namer.names[o.id] for o in s.outs)
         return f"{lhs} = {rhs}"
 

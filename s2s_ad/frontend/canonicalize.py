@@ -148,7 +148,9 @@ def _rewrite_for(loop: gast.For, names: _Names, shadowed):
                 and expr.func.attr in ("items", "values", "keys") and not args and not kw):
             d = sequence(expr.func.value, "d")
             keys = names.fresh("keys")
-            pre.append(_located(_assign(keys, _call("list", d)), loop))
+            dict_keys = gast.Call(func=gast.Attribute(value=_name(d.id), attr="keys",
+                                                      ctx=gast.Load()), args=[], keywords=[])
+            pre.append(_located(_assign(keys, _call("list", dict_keys)), loop))
 
             def key(i):
                 return gast.Subscript(value=_name(keys), slice=i, ctx=gast.Load())

@@ -405,3 +405,77 @@ def definitions(block: ir.Block) -> list[int]:
 
     walk(block)
     return out
+
+
+_INTEGER_OPS = {"+", "-", "*", "//", "%"}
+
+
+def integral_values(fn: ir.Function) -> set[int]:
+    """Values that are integers, ranges, or lists and tuples of them (loop
+    counters, indices, saved ranges): they get no tangent. Loop-carried
+    values are assumed integral when they enter so, and the assumption is
+    dropped (and the analysis rerun) if an iteration breaks it."""
+    rejected: set[int] = set()
+    while True:
+        found: set[int] = set()
+        failed = False
+
+        def is_int(a) -> bool:
+            if isinstance(a, ir.Var):
+                return a.id in found
+            if isinstance(a, ir.Const):
+                return ir.is_undefined(a) or (isinstance(a.value, int) and a.value is not None)
+            return isinstance(a, ir.Free) and isinstance(a.value, (int, range))
+
+        def eqn(s):
+            if not s.outs:
+                return
+            op, out = s.op, s.outs[0]
+            if isinstance(op, ir.Call) and isinstance(s.args[0], ir.Free) \
+                    and s.args[0].value in (range, len, int):
+                found.add(out.id)
+            elif isinstance(op, (ir.GetItem, ir.Copy)) and is_int(s.args[0]):
+                found.add(out.id)
+            elif isinstance(op, ir.ListAppend) and is_int(s.args[0]) and is_int(s.args[1]):
+                found.add(out.id)
+            elif isinstance(op, ir.Build) and op.kind in ("list", "tuple") \
+                    and all(is_int(a) for a in s.args):
+                found.add(out.id)
+            elif isinstance(op, ir.BinOp) and op.symbol in _INTEGER_OPS \
+                    and all(is_int(a) for a in s.args):
+                found.add(out.id)
+
+        def block(b):
+            nonlocal failed
+            for s in b.stmts:
+                if isinstance(s, ir.Eqn):
+                    eqn(s)
+                elif isinstance(s, ir.If):
+                    block(s.then)
+                    block(s.orelse)
+                    for o, a, c in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+                        if is_int(a) and is_int(c):
+                            found.add(o.id)
+                elif isinstance(s, ir.Loop):
+                    assumed = []
+                    for c, i in zip(s.carried, s.init, strict=True):
+                        if c.id not in rejected and is_int(i) and not ir.is_undefined(i):
+                            found.add(c.id)
+                            assumed.append(c)
+                    if s.target is not None and is_int(s.iterable):
+                        found.add(s.target.id)
+                    if s.cond_block is not None:
+                        block(s.cond_block)
+                    block(s.body)
+                    nxt = dict(zip((c.id for c in s.carried), s.next, strict=True))
+                    for c in assumed:
+                        if not is_int(nxt[c.id]):
+                            rejected.add(c.id)
+                            failed = True
+                    for c, o in zip(s.carried, s.outs, strict=True):
+                        if c.id in found:
+                            found.add(o.id)
+
+        block(fn.body)
+        if not failed:
+            return found

@@ -138,6 +138,17 @@ def matmul_jvp(dx, dy, ans, x, y):
 # The matmul VJP helpers appear in generated gradients, so forward-over-reverse
 # (Hessians) needs their JVPs: they are bilinear in (g, y) and (g, x), and use
 # their other operand only for its shape (its tangent contributes zero).
+@defvjp(matmul_vjp_x)
+def matmul_vjp_x_vjp(u, ans, g, x, y):
+    # x only decides the shapes: no derivative flows to it
+    return unbroadcast(np.matmul(u, y), g), np.zeros_like(x), matmul_vjp_y(g, u, y)
+
+
+@defvjp(matmul_vjp_y)
+def matmul_vjp_y_vjp(u, ans, g, x, y):
+    return unbroadcast(np.matmul(x, u), g), matmul_vjp_x(g, x, u), np.zeros_like(y)
+
+
 @defjvp(matmul_vjp_x)
 def matmul_vjp_x_jvp(dg, dx, dy, ans, g, x, y):
     return matmul_vjp_x(dg, x, y), np.zeros_like(ans), matmul_vjp_x(g, x, dy)

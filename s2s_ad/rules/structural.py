@@ -66,7 +66,7 @@ def snapshot_jvp(dx, ans, x):
     return dx
 
 
-@defvjp(runtime.index_add, wrt=("acc", "g"))
+@defvjp(runtime.index_add, wrt=("acc", "g"), structural=True)
 def index_add_rule(gg, ans, acc, index, g):
     return gg, gg[index]
 
@@ -76,7 +76,7 @@ def index_add_jvp(dacc, dg, ans, acc, index, g):
     return dacc, getitem_vjp(dg, acc, index)
 
 
-@defvjp(runtime.zero_at, wrt=("g",))
+@defvjp(runtime.zero_at, wrt=("g",), structural=True)
 def zero_at_rule(gg, ans, g, index):
     return zero_at(gg, index)
 
@@ -156,7 +156,7 @@ def add_grads_rule(gg, ans, a, b):
     return gg, gg
 
 
-@defvjp(runtime.getitem_vjp, wrt=("g",))
+@defvjp(runtime.getitem_vjp, wrt=("g",), structural=True)
 def getitem_vjp_rule(gg, ans, g, x, index):
     return gg[index]
 
@@ -221,6 +221,7 @@ def abs_jvp(dx, ans, x):
 
 nondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
         ("method", "astype_int"), runtime.zeros_like, runtime.require_scalar,
+        ("method", "keys"), builtins.reversed,
         builtins.int, builtins.round, builtins.len, builtins.range, builtins.bool,
         builtins.isinstance, builtins.print, builtins.str, builtins.type, builtins.repr,
         builtins.enumerate, builtins.zip, builtins.id, builtins.hash)

@@ -1,0 +1,40 @@
+def jvp_grad_cubic_plus_cross(x, dx):
+    t0 = x ** 3
+    t1 = np.sum(t0)
+    t2 = x[0]
+    dt2 = dx[0]
+    t3 = x[1]
+    dt3 = dx[1]
+    t4 = t2 * t3
+    out = t1 + t4
+    require_scalar(out, 'cubic_plus_cross')
+    bout = 1.0
+    bt1 = unbroadcast(bout, t1)
+    bt4 = unbroadcast(bout, t4)
+    t6 = bt4 * t3
+    dt6 = bt4 * dt3
+    bt2 = unbroadcast(t6, t2)
+    dbt2 = unbroadcast(dt6, t2)
+    t7 = bt4 * t2
+    dt7 = bt4 * dt2
+    bt3 = unbroadcast(t7, t3)
+    dbt3 = unbroadcast(dt7, t3)
+    bx = getitem_vjp(bt3, x, 1)
+    dbx = getitem_vjp(dbt3, x, 1)
+    t8 = getitem_vjp(bt2, x, 0)
+    dt8 = getitem_vjp(dbt2, x, 0)
+    bx = bx + t8
+    dbx = broadcast_as(dbx, bx) + broadcast_as(dt8, bx)
+    t9 = np.shape(t0)
+    t10 = keepdims_shape_vjp(t9, None)
+    t11 = np.reshape(bt1, t10)
+    t12 = np.ones_like(t0)
+    bt0 = t11 * t12
+    t13 = bt0 * 3
+    t14 = x ** 2
+    dt14 = dx * 2 * x
+    t15 = t13 * t14
+    dt15 = t13 * dt14
+    bx = bx + t15
+    dbx = broadcast_as(dbx, bx) + broadcast_as(dt15, bx)
+    return bx, dbx
