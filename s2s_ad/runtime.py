@@ -43,6 +43,12 @@ def sum_to_scalar(g):
     return g if np.ndim(g) == 0 else np.sum(g)
 
 
+def _rebuild(like, items):
+    """A list or a plain tuple of ``items`` shaped like ``like`` (named tuples,
+    such as NumPy's ``eigh`` result, come back as plain tuples)."""
+    return list(items) if isinstance(like, list) else tuple(items)
+
+
 def zeros_like(x):
     """A zero cotangent with the structure of ``x``: floats for numbers,
     float arrays for arrays, and the same container shape for tuples, lists
@@ -56,7 +62,7 @@ def zeros_like(x):
             return type(x)(0)
         return 0.0
     if isinstance(x, tuple):
-        return tuple(zeros_like(v) for v in x)
+        return tuple(zeros_like(v) for v in x)  # a plain tuple, also for named tuples
     if isinstance(x, list):
         return [zeros_like(v) for v in x]
     if isinstance(x, dict):
@@ -76,7 +82,7 @@ def add_grads(a, b):
     if b is None:
         return a
     if isinstance(a, (tuple, list)):
-        return type(a)(add_grads(x, y) for x, y in zip(a, b, strict=True))
+        return _rebuild(a, [add_grads(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):
         return {k: add_grads(a[k], b[k]) for k in a}
     return a + b
@@ -88,7 +94,7 @@ def getitem_vjp(g, x, index):
     if isinstance(x, (tuple, list)):
         out = [zeros_like(v) for v in x]
         out[index] = add_grads(out[index], g)
-        return type(x)(out)
+        return _rebuild(x, out)
     if isinstance(x, dict):
         out = {k: zeros_like(v) for k, v in x.items()}
         out[index] = g
@@ -133,7 +139,7 @@ def zero_at(g, index):
     if isinstance(g, (list, tuple)):
         out = list(g)
         out[index] = zeros_like(out[index])
-        return type(g)(out)
+        return _rebuild(g, out)
     if isinstance(g, dict):
         out = dict(g)
         out[index] = zeros_like(out[index])
@@ -160,8 +166,8 @@ def sum_vjp(g, iterable):
         if len(iterable) == 0:
             return np.zeros(iterable.shape)
         return np.broadcast_to(unbroadcast(g, iterable[0]), iterable.shape).copy()
-    return type(iterable)(unbroadcast(g, x) for x in iterable) \
-        if isinstance(iterable, (list, tuple)) else [unbroadcast(g, x) for x in iterable]
+    parts = [unbroadcast(g, x) for x in iterable]
+    return _rebuild(iterable, parts) if isinstance(iterable, (list, tuple)) else parts
 
 
 def require_scalar(y, name):

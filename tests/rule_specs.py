@@ -5,6 +5,7 @@ arguments) with random inputs described by
 * ``Arr(shape, dom)`` — a float64 array (``()`` gives a 0-d array),
 * ``Flt(dom)`` — a Python float,
 * ``Bool(shape)`` — a random boolean array (``np.where`` conditions),
+* ``Lst(d, ...)`` — a list of such inputs (``np.vstack``, ``np.hstack``, ...),
 * anything else — passed as is (axes, shapes, indices, ``ord``...; a float or
   float array passed as is is still differentiated if its parameter is).
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from s2s_ad import runtime
-from s2s_ad.rules import numpy_rules
+from s2s_ad.rules import numpy_rules, structural
 from s2s_ad.rules import operators as operator_rules
 
 
@@ -49,6 +50,35 @@ LOW = Dom(-1.0, -0.2)              # clip bounds
 HIGH = Dom(0.2, 1.0)
 
 
+class Matrices:
+    """Stacks of square matrices (the last two axes) of one kind:
+    ``"wellcond"`` (random plus a multiple of the identity: invertible, far
+    from singular), ``"spd"`` (symmetric positive definite), ``"sym"``
+    (symmetric, with distinct eigenvalues w.h.p.)."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __repr__(self):
+        return self.kind
+
+    def sample(self, rng, shape):
+        n = shape[-1]
+        x = rng.uniform(-1.0, 1.0, size=shape)
+        eye = np.eye(n)
+        if self.kind == "wellcond":
+            return x + 2.0 * eye
+        x = x + np.swapaxes(x, -1, -2)
+        if self.kind == "spd":
+            return x @ x / n + eye
+        return x + 0.5 * np.arange(n) * eye   # spread the eigenvalues apart
+
+
+WELLCOND = Matrices("wellcond")
+SPD = Matrices("spd")
+SYM = Matrices("sym")
+
+
 @dataclass(frozen=True)
 class Arr:
     shape: tuple
@@ -63,6 +93,14 @@ class Flt:
 @dataclass(frozen=True)
 class Bool:
     shape: tuple
+
+
+@dataclass(frozen=True)
+class Lst:
+    items: tuple
+
+    def __init__(self, *items):
+        object.__setattr__(self, "items", items)
 
 
 @dataclass
@@ -80,6 +118,8 @@ class Case:
                 return float(d.dom.sample(rng, ()))
             if isinstance(d, Bool):
                 return rng.random(d.shape) < 0.5
+            if isinstance(d, Lst):
+                return [one(x) for x in d.items]
             return d
         return tuple(one(a) for a in self.args), {k: one(v) for k, v in self.kwargs.items()}
 
@@ -91,6 +131,8 @@ def _describe(d) -> str:
         return "float"
     if isinstance(d, Bool):
         return "bool" + "x".join(map(str, d.shape))
+    if isinstance(d, Lst):
+        return "[" + ";".join(_describe(x) for x in d.items) + "]"
     if isinstance(d, np.ndarray):
         return "arr" + "x".join(map(str, d.shape))
     if isinstance(d, slice):
@@ -120,7 +162,8 @@ def binary(d1=REAL, d2=REAL):
             case(Flt(d1), Arr((3, 4), d2)),
             case(Arr((3, 4), d1), Flt(d2)),
             case(Arr((), d1), Arr((2, 3), d2)),
-            case(Flt(d1), Flt(d2))]
+            case(Flt(d1), Flt(d2)),
+            case(Arr((0, 4), d1), Arr((4,), d2))]   # empty, broadcast
 
 
 def math1(dom=REAL):
@@ -137,7 +180,8 @@ def reduction(dom=REAL, method=False, floats=None):
              case(Arr((2, 3, 4), dom), axis=1),
              case(Arr((2, 3, 4), dom), keepdims=True),
              case(Arr((5,), dom)),
-             case(Arr((3, 4), dom), 1)]
+             case(Arr((3, 4), dom), 1),
+             case(Arr((3, 0), dom), axis=0)]         # an empty result
     return cases + ([case(Flt(dom))] if (not method if floats is None else floats) else [])
 
 
@@ -191,6 +235,8 @@ TESTED_ELSEWHERE = {
     # writes into its first argument (an accumulator the reverse pass owns), so it
     # cannot be evaluated repeatedly by this table; loops over arrays exercise it
     runtime.index_add: "tests/test_control_flow.py",
+    # the cotangent pieces of np.concatenate: second derivatives through it
+    structural.concatenate_vjp: "tests/test_containers.py",
 }
 
 # structural.py
@@ -265,9 +311,11 @@ spec(("method", "clip"), cases=[
     case(Arr((3, 4)), max=Arr((4,), HIGH))])
 
 # numpy_rules.py: reductions
-spec(np.sum, np.mean, np.max, np.amax, np.min, np.amin, cases=reduction())
-spec(("method", "sum"), ("method", "mean"), ("method", "max"), ("method", "min"),
-     cases=reduction(method=True))
+spec(np.sum, np.max, np.amax, np.min, np.amin, cases=reduction())
+spec(("method", "sum"), ("method", "max"), ("method", "min"), cases=reduction(method=True))
+# mean's VJP divides by np.size(a) / np.size(ans): not for an empty result
+spec(np.mean, cases=reduction()[:-2] + reduction()[-1:])
+spec(("method", "mean"), cases=reduction(method=True)[:-1])
 spec(np.prod, cases=reduction(POS))
 spec(("method", "prod"), cases=reduction(POS, method=True))
 spec(np.var, cases=spread())
@@ -341,3 +389,265 @@ spec(np.array, cases=[case(Arr((3, 4))), case(Flt()), case(Arr((3,)), ndmin=2),
 spec(np.asarray, cases=[case(Arr((3, 4))), case(Flt()), case(Arr((3,)), dtype=np.float64)])
 spec(np.copy, ("method", "copy"), cases=[case(Arr((3, 4))), case(Arr(()))])
 spec(("method", "astype"), cases=[case(Arr((3, 4)), float), case(Arr((3,)), np.float64)])
+
+# ================================================================ numpy_rules.py (continued)
+from s2s_ad.rules import linalg_rules  # noqa: E402
+
+# elementwise
+spec(np.nan_to_num, cases=unary() + [case(np.array([1.0, np.nan, np.inf, -np.inf, -2.0]))])
+spec(np.real, np.imag, np.conjugate, cases=unary())
+spec(("method", "conj"), ("method", "conjugate"), cases=[case(Arr((3, 4))), case(Arr(()))])
+spec(("attr", "imag"), cases=[case(Arr((3, 4))), case(Arr(()))])
+spec(np.fmod, cases=binary(NZ, POS))
+spec(np.copysign, cases=binary(NZ, NZ))
+spec(np.ldexp, cases=[case(Arr((3, 4)), np.array([1, 2, -1, 0])), case(Flt(), 3),
+                      case(Arr((2, 1)), np.array([[1, 2, 3]]))])
+
+# scans and differences; () and zero-length axes as edge cases
+_SCAN = [case(Arr((3, 4))), case(Arr((3, 4)), axis=0), case(Arr((3, 4)), 1),
+         case(Arr((2, 3, 4)), axis=-1), case(Arr((5,))), case(Arr(())), case(Arr((0, 3)), 0)]
+spec(np.cumsum, cases=_SCAN + [case(Flt())])
+spec(("method", "cumsum"), cases=_SCAN[:5])
+spec(np.cumprod, cases=[case(Arr(c.args[0].shape, NZ), *c.args[1:], **c.kwargs) for c in _SCAN])
+spec(("method", "cumprod"), cases=[case(Arr((3, 4), NZ), axis=1), case(Arr((5,), NZ))])
+spec(np.diff, cases=[case(Arr((5,))), case(Arr((3, 4)), axis=0), case(Arr((3, 5)), 2),
+                     case(Arr((2, 3, 4)), n=3, axis=1), case(Arr((4,)), 0), case(Arr((1,)))])
+
+# traces, diagonals, averages
+spec(np.trace, cases=[case(Arr((3, 3))), case(Arr((3, 4)), 1), case(Arr((4, 3)), -2),
+                      case(Arr((2, 3, 4)), 0, 1, 2), case(Arr((3, 2, 3)), axis1=2, axis2=0),
+                      case(Arr((3, 4, 2)), offset=1, axis1=-2, axis2=-3)])
+spec(("method", "trace"), cases=[case(Arr((3, 3))), case(Arr((2, 3, 3)), 0, 1, 2)])
+spec(np.diagonal, cases=[case(Arr((3, 3))), case(Arr((3, 4)), 1), case(Arr((4, 3)), -1),
+                         case(Arr((2, 3, 4)), 0, 1, 2), case(Arr((3, 2, 4)), axis1=2, axis2=0),
+                         case(Arr((3, 2)), 5)])
+spec(("method", "diagonal"), cases=[case(Arr((3, 4))), case(Arr((2, 3, 4)), 1, 2, 1)])
+if hasattr(np.linalg, "trace"):
+    spec(np.linalg.trace, cases=[case(Arr((3, 3))), case(Arr((2, 3, 4)), offset=1)])
+    spec(np.linalg.diagonal, cases=[case(Arr((3, 3))), case(Arr((2, 3, 4)), offset=-1)])
+spec(np.diag, cases=[case(Arr((3,))), case(Arr((3,)), 1), case(Arr((2,)), -2), case(Arr((3, 3))),
+                     case(Arr((3, 4)), 1), case(Arr((4, 3)), -1)])
+spec(np.average, cases=[
+    case(Arr((3, 4))), case(Arr((3, 4)), 0), case(Arr((3, 4)), weights=Arr((3, 4), POS)),
+    case(Arr((3, 4)), axis=1, weights=Arr((4,), POS)),
+    case(Arr((2, 3, 4)), axis=1, weights=Arr((3,), POS), keepdims=True),
+    case(Arr((2, 3, 4)), (0, 2), Arr((2, 3, 4), POS)), case(Arr((5,)), 0, Arr((5,), POS))])
+spec(numpy_rules.average_weights, cases=[
+    case(Arr((4,)), Arr((3, 4)), 1), case(Arr((3, 4)), Arr((3, 4)), None),
+    case(Arr((5,)), Arr((5,)), 0)])
+spec(numpy_rules.or_one, cases=[case(Arr((3,))), case(Flt())])
+
+# shapes
+spec(np.atleast_1d, np.atleast_2d, np.atleast_3d,
+     cases=[case(Flt()), case(Arr(())), case(Arr((3,))), case(Arr((2, 3))), case(Arr((2, 3, 4)))])
+if hasattr(np, "matrix_transpose"):
+    spec(np.matrix_transpose, np.linalg.matrix_transpose,
+         cases=[case(Arr((3, 4))), case(Arr((2, 3, 4)))])
+spec(np.rollaxis, cases=[case(Arr((2, 3, 4)), 2), case(Arr((2, 3, 4)), 0, 2),
+                         case(Arr((2, 3, 4)), -1, 1), case(Arr((2, 3, 4)), 1, 3)])
+spec(np.vstack, cases=[case(Lst(Arr((2, 3)), Arr((4, 3)))), case(Lst(Arr((3,)), Arr((3,)))),
+                       case(Lst(Arr((1, 3)), Arr((3,)), Arr((2, 3)))), case(Lst(Arr((2, 3, 2))))])
+spec(np.hstack, cases=[case(Lst(Arr((3,)), Arr((4,)))), case(Lst(Arr((2, 3)), Arr((2, 1)))),
+                       case(Lst(Arr(()), Arr((2,)))), case(Lst(Arr((2, 3, 2)), Arr((2, 1, 2))))])
+spec(np.dstack, cases=[case(Lst(Arr((3,)), Arr((3,)))), case(Lst(Arr((2, 3)), Arr((2, 3)))),
+                       case(Lst(Arr((2, 3, 2)), Arr((2, 3, 1))))])
+spec(np.column_stack, cases=[case(Lst(Arr((3,)), Arr((3,)))),
+                             case(Lst(Arr((3, 2)), Arr((3,)), Arr((3, 1))))])
+spec(numpy_rules.stack_pieces_vjp, cases=[
+    case(Arr((5, 3)), [np.zeros((2, 3)), np.zeros((3, 3))], "v"),
+    case(Arr((2, 3)), [np.zeros(3), np.zeros(3)], "v"),
+    case(Arr((7,)), [np.zeros(3), np.zeros(4)], "h"),
+    case(Arr((3, 2, 2)), [np.zeros((3, 2)), np.zeros((3, 2))], "d"),
+    case(Arr((3, 3)), [np.zeros(3), np.zeros((3, 2))], "column")])
+_SPLIT = [case(Arr((6,)), 3), case(Arr((6, 2)), [1, 4]), case(Arr((2, 6)), 2, axis=1),
+          case(Arr((2, 6, 2)), [2], -2)]
+spec(np.split, cases=_SPLIT)
+spec(np.array_split, cases=_SPLIT + [case(Arr((7,)), 3), case(Arr((2, 5)), 3, 1)])
+spec(np.vsplit, cases=[case(Arr((4, 3)), 2), case(Arr((5, 3, 2)), [1, 3])])
+spec(np.hsplit, cases=[case(Arr((6,)), 3), case(Arr((3, 4)), 2), case(Arr((3, 5, 2)), [1, 3])])
+spec(np.dsplit, cases=[case(Arr((2, 3, 4)), 2), case(Arr((2, 2, 5)), [1, 4])])
+spec(numpy_rules.split_like_jvp, cases=[
+    case(Arr((5, 3)), [np.zeros((2, 3)), np.zeros((3, 3))], 0),
+    case(Arr((2, 4)), [np.zeros((2, 1)), np.zeros((2, 0)), np.zeros((2, 3))], 1)])
+spec(np.append, cases=[case(Arr((3,)), Arr((2,))), case(Arr((2, 3)), Arr((2, 2)), 1),
+                       case(Arr((2, 3)), Arr((4,))), case(Arr((2, 3)), Arr((1, 3)), axis=0),
+                       case(Arr((3,)), Flt())])
+spec(np.tile, cases=[case(Arr((3,)), 2), case(Arr((2, 3)), (2, 1)), case(Arr((3,)), (2, 2)),
+                     case(Arr((2, 1, 3)), (2,)), case(Flt(), 3), case(Arr((2, 3)), 1)])
+spec(np.repeat, cases=[case(Arr((3,)), 2), case(Arr((2, 3)), 2), case(Arr((2, 3)), 2, axis=1),
+                       case(Arr((2, 3)), np.array([1, 0, 2]), 1), case(Arr((3, 2)), [2, 1, 3], 0),
+                       case(Flt(), 3)])
+spec(("method", "repeat"), cases=[case(Arr((2, 3)), 2, 0), case(Arr((4,)), np.array([1, 2, 0, 1]))])
+spec(np.flip, cases=[case(Arr((3, 4))), case(Arr((3, 4)), 0), case(Arr((2, 3, 4)), axis=(0, 2))])
+spec(np.fliplr, np.flipud, cases=[case(Arr((3, 4))), case(Arr((2, 3, 4)))])
+spec(np.roll, cases=[case(Arr((5,)), 2), case(Arr((3, 4)), -1), case(Arr((3, 4)), 1, axis=0),
+                     case(Arr((3, 4)), (1, 2), axis=(0, 1))])
+spec(np.rot90, cases=[case(Arr((3, 4))), case(Arr((3, 4)), 2), case(Arr((3, 4)), -1),
+                      case(Arr((2, 3, 4)), 1, (1, 2)), case(Arr((2, 3, 4)), k=3, axes=(2, 0))])
+spec(np.pad, cases=[case(Arr((3,)), 2), case(Arr((3, 4)), ((1, 0), (2, 3))),
+                    case(Arr((3, 4)), (1, 2)), case(Arr((2, 3)), 1, constant_values=Flt()),
+                    case(Arr((2, 3)), ((0, 0), (1, 1)), "constant", constant_values=Flt()),
+                    case(Arr((0, 2)), 1)])
+spec(np.tril, np.triu, cases=[case(Arr((4, 4))), case(Arr((3, 4)), 1), case(Arr((4, 3)), -1),
+                              case(Arr((2, 3, 3)))])
+spec(np.full, cases=[case((3, 4), Flt()), case((2, 3), Arr((3,))), case((), Arr(()))])
+spec(np.full_like, cases=[case(np.zeros((3, 4)), Flt()), case(np.zeros((2, 3)), Arr((3,)))])
+spec(np.linspace, cases=[case(Flt(), Flt(), 5), case(Flt(), Flt(), 4, endpoint=False),
+                         case(Arr((3,)), Arr((3,)), 4), case(Arr((2, 1)), Arr((3,)), 5, axis=1),
+                         case(Flt(), Arr((2,)), 3, axis=-1), case(Flt(), 2.0, 1)])
+
+# gathers and sort
+_IDX = np.array([[0, 2], [2, 1]])
+spec(np.take, cases=[case(Arr((3, 4)), _IDX), case(Arr((3, 4)), np.array([0, 2, 2]), 1),
+                     case(Arr((3, 4)), 5), case(Arr((3, 4)), np.array([-1, 0]), axis=0),
+                     case(Arr((3, 4)), np.array([4, -5, 1]), 1, mode="wrap"),
+                     case(Arr((3, 4)), np.array([7, -2]), axis=0, mode="clip"),
+                     case(Arr((5,)), np.array([], dtype=int))])
+spec(("method", "take"), cases=[case(Arr((3, 4)), np.array([1, 1, 0]), 0),
+                                case(Arr((3, 4)), _IDX)])
+spec(np.take_along_axis, cases=[
+    case(Arr((3, 4)), np.array([[0, 3], [1, 1], [2, 0]]), 1),
+    case(Arr((3, 4)), np.array([[0, 2, 2, 1]]), axis=0),
+    case(Arr((5,)), np.array([4, 0, 0])), case(Arr((2, 3)), np.array([5, 1, 1]), None),
+    case(Arr((2, 3, 4)), np.zeros((2, 3, 1), dtype=int), -1)])
+spec(np.sort, cases=[case(Arr((5,))), case(Arr((3, 4))), case(Arr((3, 4)), 0),
+                     case(Arr((3, 4)), axis=None), case(Arr((2, 3, 4)), 1, kind="stable"),
+                     case(Arr((0,)))])
+
+spec(np.partition, cases=[case(Arr((5,)), 2), case(Arr((3, 4)), 1), case(Arr((3, 4)), [0, 2], 0),
+                          case(Arr((3, 4)), 3, axis=None)])
+spec(np.real_if_close, cases=unary())
+if hasattr(np, "astype"):
+    spec(np.astype, cases=[case(Arr((3, 4)), np.float64), case(Arr(()), float)])
+
+# products
+spec(np.vdot, cases=[case(Arr((4,)), Arr((4,))), case(Arr((2, 3)), Arr((6,))),
+                     case(Arr((2, 3)), Arr((3, 2)))])
+if hasattr(np, "vecdot"):
+    spec(np.vecdot, np.linalg.vecdot, cases=[
+        case(Arr((4,)), Arr((4,))), case(Arr((3, 4)), Arr((4,))), case(Arr((2, 1, 4)), Arr((3, 4))),
+        case(Arr((4, 3)), Arr((4, 3)), axis=0)])
+spec(np.kron, cases=[case(Arr((2,)), Arr((3,))), case(Arr((2, 3)), Arr((2, 2))),
+                     case(Arr((3,)), Arr((2, 2))), case(Arr((2, 1, 3)), Arr((2, 2))),
+                     case(Flt(), Arr((3,)))])
+spec(np.cross, cases=[case(Arr((3,)), Arr((3,))), case(Arr((4, 3)), Arr((3,))),
+                      case(Arr((2,)), Arr((2,))), case(Arr((4, 2)), Arr((3,))),
+                      case(Arr((3, 4)), Arr((4, 3)), axisa=0), case(Arr((3, 5)), Arr((3, 5)), axis=0),
+                      case(Arr((2, 4)), Arr((4, 3)), axisa=0, axisc=0),
+                      case(Arr((2, 1, 3)), Arr((4, 3)))])
+_CROSS_G = [case(Arr((3,)), Arr((3,)), Arr((3,))), case(Arr((4, 3)), Arr((4, 3)), Arr((3,))),
+            case(Arr(()), Arr((2,)), Arr((2,))), case(Arr((4, 3)), Arr((4, 2)), Arr((3,))),
+            case(Arr((3, 4)), Arr((3, 4)), Arr((4, 3)), 0, -1, 0)]
+spec(numpy_rules.cross_vjp_a, numpy_rules.cross_vjp_b, cases=_CROSS_G)
+spec(np.einsum, cases=[
+    case("ij,jk->ik", Arr((2, 3)), Arr((3, 4))), case("ij,jk", Arr((2, 3)), Arr((3, 4))),
+    case("i,i", Arr((4,)), Arr((4,))), case("i,j->ij", Arr((2,)), Arr((3,))),
+    case("ii->i", Arr((3, 3))), case("ii", Arr((3, 3))), case("ij->", Arr((2, 3))),
+    case("ij->j", Arr((2, 3))), case("iji->j", Arr((3, 2, 3))),
+    case("...ij,...jk->...ik", Arr((2, 3, 4)), Arr((4, 5))),
+    case("...ij,...jk", Arr((1, 3, 4)), Arr((2, 4, 5))), case("...i->...", Arr((2, 3, 4))),
+    case("i...->...i", Arr((3, 1, 2))), case("...j,j...->...", Arr((2, 3)), Arr((3, 2))),
+    case("bij,bjk,bkl->bil", Arr((2, 2, 3)), Arr((2, 3, 2)), Arr((2, 2, 4))),
+    case("ij,j->i", Arr((2, 3)), Arr((1,))), case("i,->i", Arr((3,)), Flt()),
+    case("a,b,c,d,e,f->abcdef", Arr((2,)), Arr((1,)), Arr((2,)), Arr((1,)), Arr((2,)), Arr((1,))),
+    case("Ji,i", Arr((2, 3)), Arr((3,))), case("ij,jk->ik", Arr((2, 3)), Arr((3, 4)), optimize=True),
+    case("ij,ij->ij", Arr((0, 3)), Arr((0, 3)))])
+
+# einsum_vjp_op(g, *operands, k=, subscripts=): g has the result's shape
+spec(numpy_rules.einsum_vjp_op, cases=[
+    case(Arr((2, 4)), Arr((2, 3)), Arr((3, 4)), k=0, subscripts="ij,jk->ik"),
+    case(Arr((2, 4)), Arr((2, 3)), Arr((3, 4)), k=1, subscripts="ij,jk"),
+    case(Arr((3,)), Arr((3, 3)), k=0, subscripts="ii->i"),
+    case(Arr((2,)), Arr((2, 3)), Arr((1,)), k=0, subscripts="ij,j->i"),
+    case(Arr((2, 3, 5)), Arr((1, 3, 4)), Arr((2, 4, 5)), k=0, subscripts="...ij,...jk"),
+    case(Arr((2, 2, 4)), Arr((2, 2, 3)), Arr((2, 3, 2)), Arr((2, 2, 4)), k=1,
+         subscripts="bij,bjk,bkl->bil")])
+
+# ================================================================ linalg_rules.py
+_SQ = [case(Arr((3, 3), WELLCOND)), case(Arr((2, 3, 3), WELLCOND)), case(Arr((1, 1), WELLCOND))]
+spec(np.linalg.inv, np.linalg.det, np.linalg.slogdet, cases=_SQ)
+spec(np.linalg.solve, cases=[
+    case(Arr((3, 3), WELLCOND), Arr((3,))), case(Arr((3, 3), WELLCOND), Arr((3, 2))),
+    case(Arr((2, 3, 3), WELLCOND), Arr((3,))), case(Arr((2, 3, 3), WELLCOND), Arr((2, 3, 4))),
+    case(Arr((3, 3), WELLCOND), Arr((2, 3, 1))), case(Arr((2, 3, 3), WELLCOND), Arr((3, 2)))])
+spec(np.linalg.pinv, cases=[case(Arr((3, 3), WELLCOND)), case(Arr((4, 2))), case(Arr((2, 4))),
+                            case(Arr((2, 3, 2)))])
+spec(np.linalg.matrix_power, cases=[
+    case(Arr((3, 3)), 3), case(Arr((3, 3)), 0), case(Arr((3, 3)), 1),
+    case(Arr((3, 3), WELLCOND), -2), case(Arr((2, 3, 3)), 2)])
+spec(np.linalg.cholesky, cases=[case(Arr((3, 3), SPD)), case(Arr((2, 4, 4), SPD)),
+                                case(Arr((1, 1), SPD))])
+spec(np.linalg.eigh, np.linalg.eigvalsh, cases=[
+    case(Arr((3, 3), SYM)), case(Arr((2, 4, 4), SYM)), case(Arr((3, 3), SYM), "U"),
+    case(Arr((4, 4))), case(Arr((3, 3)), UPLO="U")])
+spec(np.linalg.svd, cases=[
+    case(Arr((3, 3))), case(Arr((4, 3)), full_matrices=False), case(Arr((3, 4)), False),
+    case(Arr((2, 3, 2)), full_matrices=False), case(Arr((4, 3)), compute_uv=False),
+    case(Arr((2, 3, 4)), False, False)])
+if hasattr(np.linalg, "svdvals"):
+    spec(np.linalg.svdvals, cases=[case(Arr((3, 3))), case(Arr((4, 2))), case(Arr((2, 2, 3)))])
+spec(np.linalg.qr, cases=[case(Arr((3, 3))), case(Arr((4, 3))), case(Arr((2, 5, 3))),
+                          case(Arr((3, 3)), "complete"), case(Arr((4, 2)), mode="r")])
+_USV = (np.zeros((3, 2)), np.zeros(2), np.zeros((2, 2)))
+spec(linalg_rules.svd_cotangents_vjp, cases=[
+    case(Lst(Arr((3, 2)), Arr((2,)), Arr((2, 2))), _USV, True), case(Arr((2,)), _USV, False)])
+spec(linalg_rules.svd_tangents_vjp, cases=[
+    case(Arr((3, 2)), Arr((2,)), Arr((2, 2)), True), case(Arr((3, 2)), Arr((2,)), Arr((2, 2)), False)])
+spec(linalg_rules.svd_factors_vjp, cases=[
+    case(Lst(Arr((3, 2)), Arr((2,)), Arr((2, 2))), np.zeros((3, 2)), False, True, False),
+    case(Lst(Arr((3, 3)), Arr((3,)), Arr((3, 3))), np.zeros((3, 3)), True, True, False)])
+spec(linalg_rules.qr_factors_vjp, cases=[
+    case(Lst(Arr((3, 2)), Arr((2, 2))), np.zeros((3, 2)), "reduced"),
+    case(Lst(Arr((3, 3)), Arr((3, 3))), np.zeros((3, 3)), "complete")])
+_QR = (np.zeros((3, 2)), np.zeros((2, 2)))
+spec(linalg_rules.qr_cotangents_vjp, cases=[case(Lst(Arr((3, 2)), Arr((2, 2))), _QR, "reduced"),
+                                            case(Arr((2, 2)), _QR, "r")])
+spec(linalg_rules.qr_tangents_vjp, cases=[case(Arr((3, 2)), Arr((2, 2)), "reduced"),
+                                          case(Arr((3, 2)), Arr((2, 2)), "r")])
+
+# ================================================================ scipy_rules.py (with SciPy)
+try:
+    import scipy.special as _sp
+    import scipy.stats as _st
+except ImportError:   # pragma: no cover
+    _sp = None
+
+if _sp is not None:
+    PROB = Dom(0.05, 0.95)
+    for _f, _dom in [(_sp.expit, REAL), (_sp.logit, PROB), (_sp.log_expit, REAL),
+                     (_sp.erf, REAL), (_sp.erfc, REAL), (_sp.erfinv, UNIT),
+                     (_sp.erfcinv, Dom(0.1, 1.9)), (_sp.ndtr, REAL), (_sp.log_ndtr, Dom(-4.0, 3.0)),
+                     (_sp.ndtri, PROB), (_sp.gammaln, POS), (_sp.gamma, POS), (_sp.rgamma, POS),
+                     (_sp.digamma, POS), (_sp.entr, POS), (_sp.i0, REAL), (_sp.i1, REAL),
+                     (_sp.j0, REAL), (_sp.j1, REAL), (_sp.y0, POS), (_sp.y1, POS)]:
+        spec(_f, cases=unary(_dom))
+    spec(_sp.beta, _sp.betaln, _sp.xlogy, _sp.rel_entr, _sp.kl_div, cases=binary(POS, POS))
+    spec(_sp.xlog1py, cases=binary(REAL, POS))
+    spec(_sp.polygamma, cases=[case(0, Arr((3, 4), POS)), case(np.array([1, 2]), Arr((3, 1), POS)),
+                               case(2, Flt(POS))])
+    spec(_sp.gammainc, _sp.gammaincc, cases=[case(2.5, Arr((3, 4), POS)),
+                                             case(Arr((3, 1), GT1), Arr((4,), POS)),
+                                             case(1.5, Flt(POS))])
+    spec(_sp.yn, cases=[case(1, Arr((3, 4), POS)), case(np.array([0, 2]), Arr((3, 1), POS))])
+    spec(_sp.ive, cases=[case(1.5, Arr((3, 4), POS)), case(1, Arr((3,), NZ)), case(0, Flt(NZ))])
+    spec(_sp.multigammaln, cases=[case(Arr((3,), Dom(2.0, 4.0)), 3), case(Flt(Dom(2.0, 4.0)), 2)])
+    spec(_sp.jv, _sp.yv, _sp.iv, cases=[case(1.5, Arr((3, 4), POS)), case(np.array([0.0, 2.0]), Arr((3, 1), POS)),
+                                        case(3, Flt(POS))])
+    spec(_sp.logsumexp, cases=reduction() + [
+        case(Arr((3, 4)), b=Arr((3, 4), POS)), case(Arr((3, 4)), axis=1, b=Arr((4,), POS)),
+        case(Arr((4,)), 0, Arr((3, 4), POS)), case(Arr((3, 4)), b=2.0, keepdims=True)])
+    spec(_sp.softmax, _sp.log_softmax, cases=[
+        case(Arr((3, 4))), case(Arr((3, 4)), axis=1), case(Arr((3, 4)), 0),
+        case(Arr((2, 3, 4)), axis=(0, 2)), case(Arr((5,)))])
+    _NORM = [case(Arr((3, 4))), case(Arr((3, 4)), Flt(), Flt(POS)),
+             case(Arr((3, 4)), loc=Arr((4,)), scale=Arr((3, 1), POS)), case(Flt(), scale=Flt(POS)),
+             case(Arr((2, 3)), Arr((2, 3)))]
+    spec(_st.norm.logpdf, _st.norm.pdf, _st.norm.cdf, _st.norm.logcdf, _st.norm.sf,
+         _st.norm.logsf, cases=_NORM)
+    import scipy.linalg as _sl
+    _TRI = [case(Arr((3, 3), WELLCOND), Arr((3,))), case(Arr((3, 3), WELLCOND), Arr((3, 2)), lower=True),
+            case(Arr((3, 3), WELLCOND), Arr((3,)), 1, True), case(Arr((3, 3), WELLCOND), Arr((3, 2)), "T"),
+            case(Arr((3, 3), WELLCOND), Arr((3,)), unit_diagonal=True, lower=True)]
+    spec(_sl.solve_triangular, cases=_TRI)
+    spec(_st.norm.ppf, cases=[case(Arr((3, 4), PROB)), case(Arr((3, 4), PROB), Flt(), Flt(POS)),
+                              case(Arr((3, 4), PROB), loc=Arr((4,)), scale=Arr((3, 1), POS))])

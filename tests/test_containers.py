@@ -298,3 +298,15 @@ def test_in_place_accumulation_is_differentiable_again():
     assert "index_add(" in df.source
     assert_close(df(x), 3 * x ** 2)
     assert_close(ad.hessian(sum_of_cubes_by_element)(x), np.diag(6 * x))
+
+
+def concatenated(x):
+    return np.sum(np.concatenate([x, x * x]) ** 2)
+
+
+def test_second_derivative_through_concatenate():
+    # f = sum(x^2) + sum(x^4): H = diag(2 + 12 x^2), in both orders of composition
+    x = np.array([0.5, -1.0, 2.0])
+    assert_close(ad.hessian(concatenated)(x), np.diag(2 + 12 * x ** 2))
+    rev_rev = ad.jacobian(ad.grad(concatenated), mode="reverse")(x)
+    assert_close(rev_rev, np.diag(2 + 12 * x ** 2))

@@ -358,8 +358,15 @@ class _Reverse:
         for i in want:
             stmts, atom = ex.element(i)
             self._extend(stmts)
-            for a in _flat(binding[rule.wrt[i]]):
-                self.accumulate(a, atom, eqn.loc)
+            value = binding[rule.wrt[i]]
+            if isinstance(value, tuple):  # a *args parameter: one cotangent per element
+                for k, a in enumerate(value):
+                    if self.is_active(a):
+                        part = self.emit(ir.GetItem(("atom", 1)), [atom, ir.Const(k)],
+                                         loc=eqn.loc)
+                        self.accumulate(a, part, eqn.loc)
+            else:
+                self.accumulate(value, atom, eqn.loc)
 
     def user_call(self, eqn, callee, g):
         """``y = f(a, b)`` with ``f`` a user function: the forward calls

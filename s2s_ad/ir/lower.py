@@ -531,7 +531,9 @@ class Lowerer:
             if (func.attr == "append" and isinstance(base, (ir.Var, ir.Free)) and len(node.args) == 1
                     and not kwargs):
                 return self.list_append(base, self.expr(node.args[0]))
-            if func.attr in _MUTATING_METHODS and isinstance(base, (ir.Var, ir.Free)):
+            if func.attr in _MUTATING_METHODS and (
+                    isinstance(base, ir.Var) or (isinstance(base, ir.Free)
+                                                 and not isinstance(base.value, _STATIC_TYPES))):
                 raise self.scope.unsupported(node, f"the in-place method .{func.attr}()",
                                              "build a new list or array instead")
             if not isinstance(base, ir.Free):

@@ -23,9 +23,22 @@ Conventions:
   ``clip`` gives the cotangent to ``a`` where ``a`` equals the result
   (so at a bound, to ``a``).
 * Keywords a template does not honour are left out of its signature (e.g.
-  ``where=``/``initial=`` of reductions, ``correction=`` of var), so such calls
-  fail to bind and are reported rather than differentiated wrongly. ``out=`` and
-  ``dtype=`` are accepted and ignored.
+  ``where=``/``initial=`` of reductions, ``correction=`` of var,
+  ``returned=`` of average, ``prepend=`` of diff), so such calls fail to bind
+  and are reported rather than differentiated wrongly. ``out=`` and
+  ``dtype=`` are accepted and ignored. Where only a value can tell (``np.pad``'s
+  ``mode``, ``np.einsum``'s operand form), a helper raises
+  ``NotImplementedError`` when the derivative runs.
+* Sequences: functions taking a list of arrays (``np.vstack``...) return a
+  list of cotangents; list-valued functions (the split family) take their
+  cotangent as a list (zeros for unused pieces) and give a list tangent. Such
+  rules are ``structural``, so the transforms add those values with
+  ``add_grads``.
+* Gathers (``take``, ``take_along_axis``, ``sort``, ``partition``) scatter the
+  cotangent with ``runtime.getitem_vjp`` (repeated indices add up) at a
+  static index computed by a helper; products with a structure (``diag``,
+  ``diagonal``, ``repeat``) contract with constant 0/1 selection tensors, so
+  the derivative code is again differentiable.
 """
 
 from __future__ import annotations
@@ -472,7 +485,7 @@ def prod_of_others(a, axis):
         tuple(ax % a.ndim for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
     rest = [ax for ax in range(a.ndim) if ax not in axes]
     moved = np.transpose(a, rest + list(axes))
-    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    flat = moved.reshape(moved.shape[:len(rest)] + (int(np.prod(moved.shape[len(rest):])),))
     ones = np.ones(flat.shape[:-1] + (1,), flat.dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
@@ -496,28 +509,28 @@ def reduce_max_jvp(da, ans, a, axis=None, out=None, keepdims=False):
 
 @defvjp(np.var, ("method", "var"))
 def var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    n = np.size(a) / np.size(ans)
+    n = reduced_count_vjp(np.shape(a), axis)
     centred = a - np.mean(a, axis=axis, keepdims=True)
     return np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) * 2 * centred / (n - ddof)
 
 
 @defjvp(np.var, ("method", "var"))
 def var_jvp(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    n = np.size(a) / np.size(ans)
+    n = reduced_count_vjp(np.shape(a), axis)
     centred = a - np.mean(a, axis=axis, keepdims=True)
     return 2 * np.sum(da * centred, axis=axis, keepdims=keepdims) / (n - ddof)
 
 
 @defvjp(np.std, ("method", "std"))
 def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    n = np.size(a) / np.size(ans)
+    n = reduced_count_vjp(np.shape(a), axis)
     centred = a - np.mean(a, axis=axis, keepdims=True)
     return np.reshape(g / ans, keepdims_shape_vjp(np.shape(a), axis)) * centred / (n - ddof)
 
 
 @defjvp(np.std, ("method", "std"))
 def std_jvp(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    n = np.size(a) / np.size(ans)
+    n = reduced_count_vjp(np.shape(a), axis)
     centred = a - np.mean(a, axis=axis, keepdims=True)
     return np.sum(da * centred, axis=axis, keepdims=keepdims) / ((n - ddof) * ans)
 
@@ -758,6 +771,14 @@ def keepdims_shape_vjp(shape, axis):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def reduced_count_vjp(shape, axis):
+    """How many elements a reduction over ``axis`` combines into each
+    result (0 for an empty axis): ``((3, 4), 1) -> 4``."""
+    kept = keepdims_shape_vjp(shape, axis)
+    return int(np.prod([n for n, k in zip(shape, kept, strict=True) if k == 1 and n != 1]
+                       + [1]))
+
+
 def transpose_perm_vjp(axes, ndim):
     """The full permutation of a transpose, from ``np.transpose``'s ``axes``
     (``None`` or a sequence) or ``x.transpose``'s ``*axes`` (``()``,
@@ -924,7 +945,8 @@ nondiff(
     ("method", "argmax"), ("method", "argmin"), ("method", "argsort"), ("method", "nonzero"),
     ("method", "round"), ("method", "any"), ("method", "all"),
     # the static helpers above
-    keepdims_shape_vjp, transpose_perm_vjp, tensordot_axes_vjp, dot_axes_vjp, inner_axes_vjp,
+    keepdims_shape_vjp, reduced_count_vjp, transpose_perm_vjp, tensordot_axes_vjp,
+    dot_axes_vjp, inner_axes_vjp,
 )
 
 

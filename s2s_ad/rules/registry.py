@@ -76,6 +76,9 @@ class Rule:
             ba = self.signature.bind(*args, **dict(kwargs))
         except TypeError:
             return None
+        out_arg = ba.arguments.get("out")
+        if out_arg is not None and not (isinstance(out_arg, ir.Const) and out_arg.value is None):
+            return None  # out= writes into an array: not differentiable as a value
         out = {}
         for name, param in self.signature.parameters.items():
             if name in ba.arguments:
@@ -144,7 +147,8 @@ def defjvp(*keys):
         for key in keys:
             rule = _entry(key)
             if rule.signature is None:
-                n = len([p for p in inspect.signature(template).parameters if p.startswith("d")])
+                names = list(inspect.signature(template).parameters)
+                n = names.index("ans")  # the tangents come before the output
                 rule.signature = _primal_signature(template, n + 1)
                 rule.wrt = tuple(list(rule.signature.parameters)[:n])
             rule.jvp = template
@@ -188,3 +192,12 @@ nondiff(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operato
         operator.is_, operator.is_not, operator.contains, "not in", operator.not_,
         operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift,
         operator.rshift, operator.floordiv, ("effect", "assert"), ("effect", "raise"))
+
+
+def is_builtin(rule: Rule) -> bool:
+    """A rule s2s_ad ships, as opposed to a user's ``@primitive`` (or one a
+    test registered)."""
+    for template in (rule.vjp, rule.jvp):
+        if template is not None:
+            return (getattr(template, "__module__", "") or "").startswith("s2s_ad.rules")
+    return type(rule.key).__name__ != "Primitive"

@@ -116,6 +116,16 @@ def concatenate_vjp(g, arrays, axis):
     return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
 
 
+@defvjp(concatenate_vjp, wrt=("g",), structural=True)
+def concatenate_vjp_rule(gg, ans, g, arrays, axis):
+    return np.concatenate(gg, axis=axis)
+
+
+@defjvp(concatenate_vjp)
+def concatenate_vjp_jvp(dg, ans, g, arrays, axis):
+    return concatenate_vjp(dg, arrays, axis)
+
+
 @defvjp(("list_append",), structural=True)
 def list_append(g, ans, lst, value):
     return g[:-1], g[-1]
