@@ -24,7 +24,8 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
-from .reverse import _is_user_function, describe_callee, helper, nondifferentiable
+from .common import describe_callee, helper, is_user_function, nondifferentiable
+from .dce import eliminate_dead
 
 #: Set by the API: ``function -> jvp function`` (``f(*primals, *tangents) -> (out, dout)``).
 JVP_OF = None
@@ -114,8 +115,7 @@ class _Forward:
         else:
             tangent = ir.Const(0.0)
         body = ir.Block(self.out)
-        from .reverse import _eliminate_dead
-        _eliminate_dead(body, [result, tangent], only_derivative=True)
+        eliminate_dead(body, [result, tangent], only_derivative=True)
         return Tangent(fn, fn.params, tparams, body, result, tangent)
 
     def block(self, block: ir.Block) -> ir.Block:
@@ -134,7 +134,7 @@ class _Forward:
         self.loc = eqn.loc
         op = eqn.op
         if (isinstance(op, ir.Call) and not lookup(eqn.rule_key)
-                and _is_user_function(eqn.rule_key)
+                and is_user_function(eqn.rule_key)
                 and any(self.has(a) for a in list(eqn.args[1:]) + [a for _, a in eqn.kwargs])):
             return self.user_call(eqn)
         self.out.append(eqn)

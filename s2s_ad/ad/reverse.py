@@ -34,15 +34,17 @@ import builtins
 import inspect
 import itertools
 import operator
-import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import runtime
-from ..errors import NonDifferentiableError, UnsupportedError
+from ..errors import UnsupportedError
 from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
+from .common import describe_callee, flat, helper, is_user_function, name_of, nondifferentiable
+from .dce import eliminate_dead
+from .reverse_control import ControlFlowAdjoints
 
 #: Set by the API: ``(function, active positions) -> (forward, backward)``.
 SPLIT_PAIR = None
@@ -60,74 +62,7 @@ class Adjoint:
     grads: list[ir.Atom]
 
 
-def helper(fn) -> ir.Free:
-    """A runtime helper (or builtin) referenced from generated code."""
-    return ir.Free(fn.__name__, fn, "rule")
-
-
-def describe_callee(eqn: ir.Eqn) -> str:
-    op = eqn.op
-    if isinstance(op, ir.Call):
-        c = eqn.args[0]
-        return c.path if isinstance(c, ir.Free) else "a computed function"
-    if isinstance(op, ir.Method):
-        return f".{op.name}()"
-    if isinstance(op, ir.GetAttr):
-        return f".{op.name}"
-    return getattr(op, "symbol", type(op).__name__)
-
-
-@dataclass(eq=False)
-class _LoopContext:
-    """Bookkeeping while the backward body of one loop is built."""
-
-    loop: ir.Loop
-    defined: set[int]                     # ids defined by one iteration of the forward body
-    index: ir.Var                         # the backward loop's iteration number
-    restore: dict[int, ir.Var] = field(default_factory=dict)
-    saved: list[ir.Var] = field(default_factory=list)   # primal values to save per iteration
-    prelude: list = field(default_factory=list)         # restoring statements
-
-
-@dataclass(eq=False)
-class _LoopPlan:
-    """How the forward loop must be augmented for its backward loop."""
-
-    stacks: dict[int, ir.Var]             # primal var id -> its list
-    saved: list[ir.Var]
-    counter: tuple[ir.Var, ir.Var, ir.Var] | None  # (carried, next, out) trip counter
-
-
-def _defined_in(block: ir.Block, into_loops: bool) -> set[int]:
-    out = set()
-    for s in block.stmts:
-        if isinstance(s, ir.Eqn):
-            out.update(v.id for v in s.outs)
-        elif isinstance(s, ir.If):
-            out.update(v.id for v in s.outs)
-            out |= _defined_in(s.then, into_loops) | _defined_in(s.orelse, into_loops)
-        elif isinstance(s, ir.Loop):
-            out.update(v.id for v in s.outs)
-            if into_loops:
-                out.update(v.id for v in s.carried)
-                if s.target is not None:
-                    out.add(s.target.id)
-                out |= _defined_in(s.body, True)
-                if s.cond_block is not None:
-                    out |= _defined_in(s.cond_block, True)
-    return out
-
-
-def _loop_iteration_defs(loop: ir.Loop) -> set[int]:
-    ids = {c.id for c in loop.carried} | _defined_in(loop.body, False)
-    if loop.target is not None:
-        ids.add(loop.target.id)
-    if loop.cond_block is not None:
-        ids |= _defined_in(loop.cond_block, False)
-    return ids
-
-
-class _Reverse:
+class _Reverse(ControlFlowAdjoints):
     def __init__(self, fn: ir.Function, wrt: list[int]):
         self.fn = fn
         self.wrt = wrt
@@ -140,8 +75,8 @@ class _Reverse:
         self._groups = itertools.count()
         self.group = None
         self.fresh: set[int] = set()
-        self.loops: list[_LoopContext] = []
-        self.plans: dict[int, _LoopPlan] = {}
+        self.loops: list = []   # reverse_control.LoopContext, innermost last
+        self.plans: dict = {}   # id(forward loop) -> reverse_control.LoopPlan
         self.replace: dict[int, ir.Eqn] = {}  # forward equations rewritten (calls to split pairs)
         self.snapshots: dict[int, ir.Var] = {}  # volatile value id -> its copy taken at definition
         self.read: set[int] = set()  # primal values the backward sweep reads
@@ -261,7 +196,7 @@ class _Reverse:
                 g = self.zeros(p)
             grads.append(g)
         backward = ir.Block(self.out)
-        _eliminate_dead(backward, grads)
+        eliminate_dead(backward, grads)
         forward = self.augment(fn.body)
         return Adjoint(fn, list(self.wrt), forward, backward, seed, grads)
 
@@ -311,7 +246,7 @@ class _Reverse:
         elif isinstance(eqn.op, ir.SetItem):
             args = [eqn.args[0], self.index_value(eqn), eqn.args[-1]]
         rule = lookup(key)
-        if rule is None and isinstance(eqn.op, ir.Call) and _is_user_function(key):
+        if rule is None and isinstance(eqn.op, ir.Call) and is_user_function(key):
             return self.user_call(eqn, key, g)
         if isinstance(eqn.op, ir.Call) and eqn.op.star and rule is not None and not rule.nondiff:
             loc = eqn.loc
@@ -331,7 +266,7 @@ class _Reverse:
                 lineno=loc and loc.lineno, construct=describe_callee(eqn),
                 source_line=loc and loc.line)
         want = [i for i, name in enumerate(rule.wrt)
-                if any(self.is_active(a) for a in _flat(binding.get(name)))]
+                if any(self.is_active(a) for a in flat(binding.get(name)))]
         if not want:
             return
         params = list(rule.vjp.__code__.co_varnames[:2])
@@ -350,7 +285,7 @@ class _Reverse:
         carried = {c.id for c in self.loops[-1].loop.carried} if self.loops else set()
 
         def order(i):
-            targets = [a for a in _flat(binding[rule.wrt[i]]) if isinstance(a, ir.Var)]
+            targets = [a for a in flat(binding[rule.wrt[i]]) if isinstance(a, ir.Var)]
             fresh = not any(self.adj.get(a.id) is not None for a in targets)
             return fresh, any(a.id in carried for a in targets)
 
@@ -376,7 +311,7 @@ class _Reverse:
         if star and self.is_active(eqn.args[-1]):
             loc = eqn.loc
             raise UnsupportedError(
-                f"differentiating through *{_name_of(eqn.args[-1])} in a call of "
+                f"differentiating through *{name_of(eqn.args[-1])} in a call of "
                 f"{describe_callee(eqn)}: pass the differentiated values by name",
                 filename=loc and loc.filename, lineno=loc and loc.lineno, construct="*args")
         try:
@@ -447,422 +382,9 @@ class _Reverse:
 
         return build(index)
 
-    def nondifferentiable(self, eqn) -> NonDifferentiableError:
+    def nondifferentiable(self, eqn):
         return nondifferentiable(eqn)
-
-    # ------------------------------------------------------------ branches
-    def branch(self, s: ir.If) -> None:
-        pairs = [(o, a, b) for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True)
-                 if self.adj.get(o.id) is not None]
-        inside = _defined_in(s.then, True) | _defined_in(s.orelse, True)
-        before = dict(self.adj)
-        results = []
-        for region, side in ((s.then, 1), (s.orelse, 2)):
-            self.adj = dict(before)
-            saved_out, self.out = self.out, []
-            self.group = None
-            for o, *ys in pairs:
-                self.accumulate(ys[side - 1], before[o.id], s.loc)
-            self.block(region)
-            results.append((self.out, self.adj))
-            self.out = saved_out
-        (then_out, then_adj), (else_out, else_adj) = results
-        changed = []
-        for adj in (then_adj, else_adj):
-            for vid, a in adj.items():
-                if vid not in inside and a is not before.get(vid) and vid not in changed:
-                    changed.append(vid)
-        self.adj = dict(before)
-        outs, ty, ey = [], [], []
-        var_of = self._vars_by_id(s)
-        for vid in changed:
-            v = var_of.get(vid)
-            if v is None:
-                continue
-            merged = []
-            for body, adj in ((then_out, then_adj), (else_out, else_adj)):
-                a = adj.get(vid)
-                if a is None:
-                    saved_out, self.out = self.out, body
-                    self.group = None
-                    like = next((before[o.id] for o, *ys in pairs if v in ys), None)
-                    if like is not None:  # shaped like the phi it feeds: no primal needed
-                        a = self.emit(ir.Call(True), [helper(runtime.zeros_like), like],
-                                      adjoint_of=v, loc=s.loc)
-                    else:
-                        a = self.zeros(v, s.loc)
-                    self.out = saved_out
-                merged.append(a)
-            phi = ir.Var(adjoint_of=v)
-            outs.append(phi)
-            ty.append(merged[0])
-            ey.append(merged[1])
-            self.adj[vid] = phi
-        if not (then_out or else_out or outs):
-            return
-        self.out.append(ir.If(self.primal(s.pred), ir.Block(then_out), ir.Block(else_out),
-                              outs, ty, ey, s.loc))
-
-    def _vars_by_id(self, stmt) -> dict[int, ir.Var]:
-        """Primal vars (the keys of adjoints) by id: params and every def."""
-        if not hasattr(self, "_var_index"):
-            index = {p.id: p for p in self.fn.params}
-
-            def walk(b):
-                for s in b.stmts:
-                    if isinstance(s, ir.Eqn):
-                        index.update((v.id, v) for v in s.outs)
-                    elif isinstance(s, ir.If):
-                        index.update((v.id, v) for v in s.outs)
-                        walk(s.then)
-                        walk(s.orelse)
-                    elif isinstance(s, ir.Loop):
-                        index.update((v.id, v) for v in s.outs + s.carried)
-                        if s.target is not None:
-                            index[s.target.id] = s.target
-                        walk(s.body)
-                        if s.cond_block is not None:
-                            walk(s.cond_block)
-            walk(self.fn.body)
-            self._var_index = index
-        return self._var_index
-
-    # ------------------------------------------------------------ loops
-    def loop(self, L: ir.Loop) -> None:
-        active_carried = [(c, n, o, i) for c, n, o, i in
-                          zip(L.carried, L.next, L.outs, L.init, strict=True)
-                          if self.is_active(c) or self.is_active(o)]
-        if not active_carried and not self._body_has_active(L):
-            return
-        var_of = self._vars_by_id(L)
-        iteration = _loop_iteration_defs(L)
-        inside = iteration | _defined_in(L.body, True)
-        outer = [var_of[vid] for vid in self._outer_uses(L, inside)]
-        # --- backward loop entry: adjoints carried by the backward loop
-        self.group = None
-        loop_vars = [c for c, *_ in active_carried] + outer
-        init = []
-        for c, n, o, i in active_carried:
-            a = self.adj.get(o.id)
-            init.append(a if a is not None else self.zeros(o, L.loc))
-        for v in outer:
-            a = self.adj.get(v.id)
-            init.append(a if a is not None else self.zeros(v, L.loc))
-        carried_in = [ir.Var(adjoint_of=v) for v in loop_vars]
-        for cin, a, v in zip(carried_in, init, loop_vars, strict=True):
-            if isinstance(a, ir.Var) and a.id in self.owned and \
-                    sum(1 for x in init if x is a) == 1 and \
-                    not any(x is a for k, x in self.adj.items() if k != v.id):
-                self.owned.add(cin.id)
-        index = ir.Var(L.target.hint if L.target is not None and L.target.hint != "_" else "it")
-        ctx = _LoopContext(L, iteration, index)
-        # --- backward body
-        before = self.adj
-        self.adj = dict(before)
-        for v, cin in zip(outer, carried_in[len(active_carried):], strict=True):
-            self.adj[v.id] = cin
-        k = len(active_carried)
-        for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
-            self.adj.pop(c.id, None)
-        saved_out, self.out = self.out, []
-        self.loops.append(ctx)
-        self.group = None
-        for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
-            self.accumulate(n, cin, L.loc)
-        self.block(L.body)
-        self.group = None
-        nxt = []
-        for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
-            a = self.adj.get(c.id)
-            if a is None:
-                a = self.emit(ir.Call(True), [helper(runtime.zeros_like), cin], adjoint_of=c,
-                              loc=L.loc)
-            nxt.append(a)
-        for v in outer:
-            nxt.append(self.adj[v.id])
-        self.loops.pop()
-        if L.target is not None and L.target.id in ctx.restore:
-            index.hint = "it"  # the user's name goes to the restored loop variable
-        body_stmts = ctx.prelude + self._restores(ctx) + self.out
-        self.out = saved_out
-        self.adj = before
-        # --- the trip count and the reversed iteration
-        plan = _LoopPlan(stacks={v.id: ir.Var(stack_of=v) for v in ctx.saved},
-                         saved=list(ctx.saved), counter=None)
-        self.group = next(self._groups)
-        if L.kind == "for" and not L.exit_flags:
-            trip = self.emit(ir.Call(True), [helper(builtins.len), self.primal(L.iterable)],
-                             loc=L.loc)
-        else:
-            count = (ir.Var("trips"), ir.Var("trips"), ir.Var("trips"))
-            plan.counter = count
-            trip = self.primal(count[2])
-        if self.loops:
-            # the lists (and trip counter) are made anew by each iteration of the
-            # enclosing loop: its backward loop must restore them per iteration
-            enclosing = self.loops[-1]
-            enclosing.defined.update(v.id for v in plan.stacks.values())
-            if plan.counter is not None:
-                enclosing.defined.add(plan.counter[2].id)
-            if plan.counter is not None:
-                trip = self.primal(plan.counter[2])
-        rng = self.emit(ir.Call(True), [helper(builtins.range), trip], loc=L.loc)
-        rev = self.emit(ir.Call(True), [helper(builtins.reversed), rng], loc=L.loc)
-        self.plans[id(L)] = plan
-        # restores read the stacks built in the forward loop
-        for stmt in body_stmts:
-            if isinstance(stmt, ir.Eqn) and isinstance(stmt.op, _Restore):
-                stmt.args[0] = self.primal(plan.stacks[stmt.op.primal.id])
-                stmt.op = ir.GetItem(("atom", 1))
-        outs = [ir.Var(adjoint_of=v) for v in loop_vars]
-        self.out.append(ir.Loop("for", carried_in, init, ir.Block(body_stmts), nxt, outs,
-                                iterable=rev, target=index, loc=L.loc))
-        for (c, n, o, i), out in zip(active_carried, outs[:len(active_carried)], strict=True):
-            self.accumulate(i, out, L.loc)
-        for v, out in zip(outer, outs[len(active_carried):], strict=True):
-            self.adj[v.id] = out
-
-    def _restores(self, ctx: _LoopContext) -> list:
-        out = []
-        for v in ctx.saved:
-            r = ctx.restore[v.id]
-            # the stack itself is bound once the plan exists (see loop())
-            out.append(ir.Eqn([r], _Restore(v), [None, ctx.index]))
-        return out
-
-    def _body_has_active(self, L) -> bool:
-        return any(o.id in self.active for e in ir.walk_eqns(L.body) for o in e.outs)
-
-    def _outer_uses(self, L: ir.Loop, inside: set[int]) -> list[int]:
-        """Active values defined outside the loop that its body (or its
-        nested regions) may send adjoint contributions to."""
-        found: list[int] = []
-
-        def see(atoms):
-            for a in atoms:
-                if isinstance(a, ir.Var) and a.id not in inside and self.is_active(a) \
-                        and a.id not in found:
-                    found.append(a.id)
-
-        def walk(b):
-            for s in b.stmts:
-                if isinstance(s, ir.Eqn):
-                    if s.outs and self.is_active(s.outs[0]):
-                        see(analysis.diff_args(s))
-                elif isinstance(s, ir.If):
-                    see(s.then_yield + s.else_yield)
-                    walk(s.then)
-                    walk(s.orelse)
-                elif isinstance(s, ir.Loop):
-                    see(s.init + s.next)
-                    walk(s.body)
-
-        walk(L.body)
-        see(L.next)
-        return found
-
-    # ------------------------------------------------------------ forward
-    def augment(self, block: ir.Block) -> ir.Block:
-        """The forward sweep: the primal, with each loop that has a plan
-        saving what its backward loop reads, and snapshots of the values the
-        backward reads that a later in-place write would change."""
-        stmts = []
-        for s in block.stmts:
-            if isinstance(s, ir.If):
-                # a value the backward reads must exist on every path: None where
-                # the program never assigned it (that path never reads it either)
-                def defined(ys):
-                    return [ir.Const(None) if ir.is_undefined(y) and o.id in self.read else y
-                            for o, y in zip(s.outs, ys, strict=True)]
-                stmts.append(ir.If(s.pred, self.augment(s.then), self.augment(s.orelse),
-                                   s.outs, defined(s.then_yield), defined(s.else_yield), s.loc))
-            elif isinstance(s, ir.Loop):
-                stmts.extend(self.augment_loop(s))
-            else:
-                stmts.append(self.replace.get(id(s), s))
-            for v in _defined_by(s):
-                snap = self.snapshots.get(v.id)
-                if snap is not None:
-                    stmts.append(ir.Eqn([snap], ir.Call(True), [helper(runtime.snapshot), v],
-                                        loc=s.loc))
-        return ir.Block(stmts)
-
-    def augment_loop(self, L: ir.Loop) -> list:
-        plan = self.plans.get(id(L))
-        body = self.augment(L.body)
-        if plan is None:
-            return [ir.Loop(L.kind, L.carried, L.init, body, L.next, L.outs, L.iterable,
-                            L.target, L.cond_block, L.cond, L.exit_flags, L.loc)]
-        before = []
-        for v in plan.saved:
-            before.append(ir.Eqn([plan.stacks[v.id]], ir.Build("list"), [], loc=L.loc))
-        carried, init, nxt, outs = list(L.carried), list(L.init), list(L.next), list(L.outs)
-        saved_ids = {v.id for v in plan.saved}
-        # a saved value first assigned inside the loop has no value before it:
-        # start it at None so the first iteration can save it
-        init = [ir.Const(None) if ir.is_undefined(i) and c.id in saved_ids else i
-                for c, i in zip(carried, init, strict=True)]
-        entry = []
-        at_entry = {c.id for c in L.carried} | ({L.target.id} if L.target is not None else set())
-        for c in L.carried:
-            snap = self.snapshots.get(c.id)
-            if snap is not None:
-                entry.append(ir.Eqn([snap], ir.Call(True), [helper(runtime.snapshot), c], loc=L.loc))
-                at_entry.add(snap.id)
-        for v in plan.saved:
-            if v.id in at_entry:
-                entry.append(_append(plan.stacks[v.id], v, L.loc))
-        body = ir.Block(entry + _with_appends(body, plan, L.loc))
-        if plan.counter is not None:
-            c, n, o = plan.counter
-            body.stmts.append(ir.Eqn([n], ir.BinOp("+", operator.add), [c, ir.Const(1)],
-                                     loc=L.loc))
-            carried.append(c)
-            init.append(ir.Const(0))
-            nxt.append(n)
-            outs.append(o)
-        return before + [ir.Loop(L.kind, carried, init, body, nxt, outs, L.iterable, L.target,
-                                 L.cond_block, L.cond, L.exit_flags, L.loc)]
-
-
-class _Restore(ir.Op):
-    """Placeholder for ``v = res_v[i]`` until the list exists."""
-
-    def __init__(self, primal):
-        self.primal = primal
-
-    @property
-    def key(self):
-        return ("getitem",)
-
-
-def _defined_by(s) -> list:
-    if isinstance(s, ir.Eqn):
-        return s.outs
-    if isinstance(s, (ir.If, ir.Loop)):
-        return s.outs
-    return []
-
-
-def _append(stack, value, loc):
-    return ir.Eqn([], ir.Method("append", False), [stack, value], loc=loc)
-
-
-def _with_appends(block: ir.Block, plan: _LoopPlan, loc) -> list:
-    """Insert ``res_v.append(v)`` after the definition of each saved ``v`` in
-    this iteration, padding other paths with ``None`` so each path appends
-    once per iteration."""
-    stmts, _ = _appends_in(block, plan, loc)
-    return stmts
-
-
-def _appends_in(block: ir.Block, plan: _LoopPlan, loc):
-    saved_ids = {v.id for v in plan.saved}
-    out, done = [], set()
-    for s in block.stmts:
-        out.append(s)
-        defs = []
-        if isinstance(s, ir.Eqn):
-            defs = [v for v in s.outs if v.id in saved_ids]
-        elif isinstance(s, ir.If):
-            then_stmts, then_done = _appends_in(s.then, plan, loc)
-            else_stmts, else_done = _appends_in(s.orelse, plan, loc)
-            for vid in sorted(then_done - else_done):
-                else_stmts.append(_append(plan.stacks[vid], ir.Const(None), loc))
-            for vid in sorted(else_done - then_done):
-                then_stmts.append(_append(plan.stacks[vid], ir.Const(None), loc))
-            out[-1] = ir.If(s.pred, ir.Block(then_stmts), ir.Block(else_stmts), s.outs,
-                            s.then_yield, s.else_yield, s.loc)
-            done |= then_done | else_done
-            defs = [v for v in s.outs if v.id in saved_ids]
-        elif isinstance(s, ir.Loop):
-            defs = [v for v in s.outs if v.id in saved_ids]
-        for v in defs:
-            out.append(_append(plan.stacks[v.id], v, loc))
-            done.add(v.id)
-    return out, done
-
-
-def _name_of(atom) -> str:
-    return getattr(atom, "hint", None) or getattr(atom, "path", None) or "args"
-
-
-def nondifferentiable(eqn) -> NonDifferentiableError:
-    name = describe_callee(eqn)
-    loc = eqn.loc
-    return NonDifferentiableError(
-        f"cannot differentiate through {name}: it has no derivative rule, and its "
-        "result depends on the differentiated inputs. Register one with "
-        "@s2s_ad.primitive (then .defvjp / .defjvp), or wrap the input in "
-        "s2s_ad.stop_gradient(...) if no derivative should flow through it",
-        filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
-        source_line=loc and loc.line)
-
-
-def _is_user_function(key) -> bool:
-    """A plain Python function with source: transformed, not looked up."""
-    return isinstance(key, types.FunctionType) and not (key.__module__ or "").startswith("s2s_ad.")
-
-
-def _flat(v):
-    if v is None:
-        return []
-    return list(v) if isinstance(v, tuple) else [v]
-
-
-def _ids(atoms) -> set[int]:
-    return {a.id for a in atoms if isinstance(a, ir.Var)}
-
-
-def _eliminate_dead(block: ir.Block, live_out, only_derivative=False) -> None:
-    """Drop pure derivative statements whose results nothing reads (with
-    ``only_derivative``, primal statements are kept even if unused)."""
-    _dce(block, _ids(live_out), mutate=True, only_derivative=only_derivative)
-
-
-def _dce(block: ir.Block, live: set[int], mutate: bool, only_derivative=False) -> set[int]:
-    """Dead-code elimination over a region; returns the ids live on entry."""
-    kept = []
-    live = set(live)
-    for s in reversed(block.stmts):
-        if isinstance(s, ir.Eqn):
-            outs = {v.id for v in s.outs}
-            if s.op.pure and outs and not outs & live and \
-                    (not only_derivative or s.group is not None):
-                continue
-            live = (live - outs) | _ids(s.atoms())
-        elif isinstance(s, ir.If):
-            keep = [k for k, o in enumerate(s.outs) if o.id in live]
-            outs = [s.outs[k] for k in keep]
-            ty = [s.then_yield[k] for k in keep]
-            ey = [s.else_yield[k] for k in keep]
-            rest = live - {o.id for o in s.outs}
-            lt = _dce(s.then, rest | _ids(ty), mutate, only_derivative)
-            le = _dce(s.orelse, rest | _ids(ey), mutate, only_derivative)
-            if mutate:
-                s.outs, s.then_yield, s.else_yield = outs, ty, ey
-                if not outs and not s.then.stmts and not s.orelse.stmts:
-                    continue
-            live = lt | le | _ids([s.pred])
-        elif isinstance(s, ir.Loop):
-            rest = live - {o.id for o in s.outs}
-            body_out = rest | _ids(s.next) | _ids(s.exit_flags)
-            while True:  # the body runs again: what it reads on entry is live at its end
-                entry = _dce(s.body, body_out, False, only_derivative)
-                grown = body_out | (entry - {c.id for c in s.carried})
-                if grown == body_out:
-                    break
-                body_out = grown
-            entry = _dce(s.body, body_out, mutate, only_derivative)
-            if s.cond_block is not None:
-                entry |= _dce(s.cond_block, entry | _ids([s.cond]), mutate, only_derivative)
-            live = rest | entry | _ids(s.init) | _ids([s.iterable])
-            live -= {c.id for c in s.carried} | ({s.target.id} if s.target else set())
-        kept.append(s)
-    if mutate:
-        block.stmts = kept[::-1]
-    return live
-
 
 def reverse(fn: ir.Function, wrt: list[int]) -> Adjoint:
     return _Reverse(fn, wrt).run()
+

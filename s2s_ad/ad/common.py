@@ -1,0 +1,53 @@
+"""Small pieces both AD transforms use: naming runtime helpers, describing
+a call in an error, and telling user functions from primitives."""
+
+from __future__ import annotations
+
+import types
+
+from ..errors import NonDifferentiableError
+from ..ir import nodes as ir
+
+
+def helper(fn) -> ir.Free:
+    """A runtime helper (or builtin) referenced from generated code."""
+    return ir.Free(fn.__name__, fn, "rule")
+
+
+def describe_callee(eqn: ir.Eqn) -> str:
+    op = eqn.op
+    if isinstance(op, ir.Call):
+        c = eqn.args[0]
+        return c.path if isinstance(c, ir.Free) else "a computed function"
+    if isinstance(op, ir.Method):
+        return f".{op.name}()"
+    if isinstance(op, ir.GetAttr):
+        return f".{op.name}"
+    return getattr(op, "symbol", type(op).__name__)
+
+
+def name_of(atom) -> str:
+    return getattr(atom, "hint", None) or getattr(atom, "path", None) or "args"
+
+
+def nondifferentiable(eqn) -> NonDifferentiableError:
+    name = describe_callee(eqn)
+    loc = eqn.loc
+    return NonDifferentiableError(
+        f"cannot differentiate through {name}: it has no derivative rule, and its "
+        "result depends on the differentiated inputs. Register one with "
+        "@s2s_ad.primitive (then .defvjp / .defjvp), or wrap the input in "
+        "s2s_ad.stop_gradient(...) if no derivative should flow through it",
+        filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
+        source_line=loc and loc.line)
+
+
+def is_user_function(key) -> bool:
+    """A plain Python function with source: transformed, not looked up."""
+    return isinstance(key, types.FunctionType) and not (key.__module__ or "").startswith("s2s_ad.")
+
+
+def flat(v):
+    if v is None:
+        return []
+    return list(v) if isinstance(v, tuple) else [v]
