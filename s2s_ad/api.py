@@ -74,6 +74,9 @@ class _Primal:
 def _unwrap(f):
     if isinstance(f, Transformed):
         return f._generated
+    from .primitives import Primitive
+    if isinstance(f, Primitive):
+        return f.as_function()
     return f
 
 

@@ -27,14 +27,43 @@ def _is_float(a) -> bool:
     return isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)
 
 
+def _leaves(a) -> list:
+    """The float arrays and numbers inside nested tuples, lists and dicts."""
+    if isinstance(a, dict):
+        return [x for k in a for x in _leaves(a[k])]
+    if isinstance(a, (tuple, list)):
+        return [x for v in a for x in _leaves(v)]
+    return [a] if _is_float(a) else []
+
+
+def _tree(a, fn):
+    """``a`` with ``fn`` applied to each float leaf (other leaves kept)."""
+    if isinstance(a, dict):
+        return {k: _tree(v, fn) for k, v in a.items()}
+    if isinstance(a, (tuple, list)):
+        return type(a)(_tree(v, fn) for v in a)
+    return fn(a) if _is_float(a) else a
+
+
+def _tree2(a, b, fn):
+    if isinstance(a, dict):
+        return {k: _tree2(a[k], b[k], fn) for k in a}
+    if isinstance(a, (tuple, list)):
+        return type(a)(_tree2(x, y, fn) for x, y in zip(a, b, strict=True))
+    return fn(a, b) if _is_float(a) else a
+
+
 def _random_like(a, rng):
-    if isinstance(a, np.ndarray):
-        return rng.standard_normal(a.shape)
-    return float(rng.standard_normal())
+    def one(x):
+        if isinstance(x, np.ndarray):
+            return rng.standard_normal(x.shape)
+        return float(rng.standard_normal())
+    return _tree(a, one)
 
 
 def _inner(a, b) -> float:
-    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    return float(sum(np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float))
+                     for x, y in zip(_leaves(a), _leaves(b), strict=True)))
 
 
 def _close(actual, expected, rtol, atol):
@@ -63,12 +92,14 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), eps=1e-6, rtol=1e-5, ato
     from . import api
 
     rng = np.random.default_rng(seed)
-    active = [i for i, a in enumerate(args) if _is_float(a)]
+    active = [i for i, a in enumerate(args) if _leaves(a)]
+    if not active:
+        raise ValueError("check_grads: no argument has floating-point values to differentiate")
     v = [(_random_like(a, rng) if i in active else api._zero_tangent(a))
          for i, a in enumerate(args)]
 
     def shifted(sign):
-        return tuple((a + sign * eps * d) if i in active else a
+        return tuple(_tree2(a, d, lambda x, dx: x + sign * eps * dx) if i in active else a
                      for i, (a, d) in enumerate(zip(args, v, strict=True)))
 
     fd = (np.asarray(f(*shifted(1)), dtype=float) - np.asarray(f(*shifted(-1)), dtype=float)) \
@@ -97,6 +128,9 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), eps=1e-6, rtol=1e-5, ato
             if abs(value - ref) > atol * scale + rtol * abs(ref):
                 _fail("reverse mode, forward mode and finite differences", order, "⟨u, ·⟩",
                       checks, rtol, atol)
+    if order > 1 and any(not _is_float(args[i]) for i in active):
+        raise NotImplementedError("check_grads: order > 1 needs float or array arguments; "
+                                  "check containers of parameters at order 1")
     if order > 1:
         n = len(args)
         names = [f"a{i}" for i in range(n)]

@@ -51,6 +51,23 @@ class Primitive:
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
 
+    def as_function(self):
+        """A plain function that calls this primitive (so ``grad(prim)``
+        differentiates it with its rules, not its body)."""
+        fn = getattr(self, "_as_function", None)
+        if fn is None:
+            name = self.fn.__name__
+            params = ", ".join(str(p) for p in self.signature.parameters.values())
+            args = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "") + n
+                             for n, p in self.signature.parameters.items())
+            src = f"def {name}({params}):\n    return {name}_primitive({args})\n"
+            filename = f"<s2s_ad primitive {name} #{next(_counter)}>"
+            linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+            namespace = {f"{name}_primitive": self, "__name__": __name__}
+            exec(compile(src, filename, "exec"), namespace)
+            fn = self._as_function = namespace[name]
+        return fn
+
     def __repr__(self):
         return f"<s2s_ad primitive {self.fn.__qualname__}>"
 

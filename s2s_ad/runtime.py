@@ -170,6 +170,16 @@ def sum_vjp(g, iterable):
     return _rebuild(iterable, parts) if isinstance(iterable, (list, tuple)) else parts
 
 
+def sum_broadcast(u, g):
+    """The cotangent of ``g`` in ``sum_vjp(g, items)``: the items' cotangents
+    ``u``, each spread to ``g``'s shape, added up."""
+    shape = np.shape(g)
+    total = np.zeros(shape)
+    for ui in u:
+        total = total + np.broadcast_to(ui, shape)
+    return total if shape else float(total)
+
+
 def require_scalar(y, name):
     """``grad`` differentiates scalar functions only; say what to use instead."""
     if np.ndim(y) != 0 or isinstance(y, (tuple, list, dict)):

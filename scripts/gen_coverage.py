@@ -366,6 +366,8 @@ def _resolve(name):
 
 def coverage() -> str:
     from s2s_ad.rules import REGISTRY
+    from s2s_ad.rules.registry import load_optional_rules
+    load_optional_rules()
     from s2s_ad.rules.registry import is_builtin
     rules = [r for r in REGISTRY.values() if is_builtin(r)]
     diff = [r for r in rules if r.vjp is not None or r.jvp is not None]

@@ -25,6 +25,9 @@ import numpy as np
 from s2s_ad import runtime
 from s2s_ad.rules import numpy_rules, structural
 from s2s_ad.rules import operators as operator_rules
+from s2s_ad.rules.registry import load_optional_rules
+
+load_optional_rules()  # the SciPy rules, which otherwise load on first use
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,9 @@ TESTED_ELSEWHERE = {
     runtime.index_add: "tests/test_control_flow.py",
     # the cotangent pieces of np.concatenate: second derivatives through it
     structural.concatenate_vjp: "tests/test_containers.py",
+    # sum over a sequence: its cotangent is a list (second derivatives of sum(xs))
+    runtime.sum_vjp: "tests/test_containers.py",
+    runtime.sum_broadcast: "tests/test_containers.py",
 }
 
 # structural.py

@@ -310,3 +310,15 @@ def test_second_derivative_through_concatenate():
     assert_close(ad.hessian(concatenated)(x), np.diag(2 + 12 * x ** 2))
     rev_rev = ad.jacobian(ad.grad(concatenated), mode="reverse")(x)
     assert_close(rev_rev, np.diag(2 + 12 * x ** 2))
+
+
+def sums_a_list(x):
+    return sum([x * x, np.sin(x), x ** 3]) * 2.0
+
+
+def test_second_and_third_derivatives_through_sum_of_a_list():
+    # f = 2 (x^2 + sin x + x^3): f'' = 2 (2 - sin x + 6x), f''' = 2 (-cos x + 6)
+    x = 0.7
+    assert_close(ad.hessian(sums_a_list)(x), 2 * (2 - np.sin(x) + 6 * x))
+    third = ad.grad(ad.grad(ad.grad(sums_a_list)))(x)
+    assert_close(third, 2 * (-np.cos(x) + 6))

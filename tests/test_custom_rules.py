@@ -440,3 +440,37 @@ def test_two_lambda_rules_in_one_call(wrt):
         2 * a * b * b if wrt == 0 else 2 * a * a * b, rel=1e-14)
     expected = 2 * b * b if wrt == 0 else 2 * a * a
     assert ad.hessian(uses_times_ab, wrt=wrt)(a, b) == pytest.approx(expected, rel=1e-14)
+
+
+def test_check_grads_differentiates_containers_of_parameters():
+    # a wrong rule reached through a dict argument must be caught, not skipped
+    @ad.primitive
+    def half_wrong(w):
+        return np.sum(w ** 2)
+
+    half_wrong.defvjp(lambda g, ans, w: g * w)          # should be 2 g w
+    half_wrong.defjvp(lambda dw, ans, w: np.sum(2 * w * dw))
+
+    def through_dict(p):
+        return half_wrong(p["a"]) + np.sum(p["b"] ** 3)
+
+    params = {"a": np.array([1.0, -0.5]), "b": np.array([0.3])}
+    with pytest.raises(AssertionError, match="reverse"):
+        ad.check_grads(through_dict, (params,))
+
+    def right(p):
+        return np.sum(p["a"] ** 2) + np.sum(p["b"] ** 3)
+
+    ad.check_grads(right, (params,))
+
+
+def test_grad_of_a_primitive_uses_its_rules():
+    @ad.primitive
+    def cube(x):
+        return x ** 3
+
+    cube.defvjp(lambda g, ans, x: 3 * g * x ** 2)
+    cube.defjvp(lambda dx, ans, x: 3 * dx * x ** 2)
+    assert ad.grad(cube)(2.0) == pytest.approx(12.0, rel=1e-14)
+    assert ad.jvp(cube, (2.0,), (1.0,))[1] == pytest.approx(12.0, rel=1e-14)
+    ad.check_grads(cube, (0.7,), order=2)

@@ -3,10 +3,13 @@ a call in an error, and telling user functions from primitives."""
 
 from __future__ import annotations
 
+import os
 import types
 
 from ..errors import NonDifferentiableError
 from ..ir import nodes as ir
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def helper(fn) -> ir.Free:
@@ -43,8 +46,11 @@ def nondifferentiable(eqn) -> NonDifferentiableError:
 
 
 def is_user_function(key) -> bool:
-    """A plain Python function with source: transformed, not looked up."""
-    return isinstance(key, types.FunctionType) and not (key.__module__ or "").startswith("s2s_ad.")
+    """A plain Python function with source (the user's, or one s2s_ad
+    generated): transformed, not looked up. s2s_ad's own helpers are not."""
+    if not isinstance(key, types.FunctionType):
+        return False
+    return not key.__code__.co_filename.startswith(_PACKAGE_DIR)
 
 
 def flat(v):

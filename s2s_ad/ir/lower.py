@@ -353,19 +353,19 @@ class Lowerer:
     def _loop_names(self, node) -> list[str]:
         """Names a loop may rebind: assigned in it, or referring to a list it
         appends to (every alias of that list sees the append)."""
-        names, mutated = [], set()
+        names, mutated = [], {}  # a dict keeps the order: generated code is deterministic
         for n in gast.walk(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
                 names.append(n.id)
             elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
                   and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
-                mutated.add(n.func.value.id)
+                mutated[n.func.value.id] = None
             elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
                     and isinstance(n.value, gast.Name):
-                mutated.add(n.value.id)
+                mutated[n.value.id] = None
             elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Subscript) \
                     and isinstance(n.target.value, gast.Name):
-                mutated.add(n.target.value.id)
+                mutated[n.target.value.id] = None
         objects = {self._root(self.env[m]) for m in mutated if isinstance(self.env.get(m), ir.Var)}
         names += [m for m in mutated if m not in names and isinstance(self.env.get(m), ir.Var)]
         for name, atom in self.env.items():

@@ -1,7 +1,9 @@
 """Derivative rules, one module per namespace, all registered in
-:mod:`s2s_ad.rules.registry` on import."""
+:mod:`s2s_ad.rules.registry` on import. The SciPy rules load on first use
+(when the program being transformed has imported SciPy), so importing
+s2s_ad does not import SciPy."""
 
-from . import linalg_rules, math_rules, numpy_rules, operators, scipy_rules, structural  # noqa: F401  (registration)
+from . import linalg_rules, math_rules, numpy_rules, operators, structural  # noqa: F401  (registration)
 from .registry import REGISTRY, Rule, call_view, defjvp, defvjp, lookup, nondiff
 
 __all__ = ["REGISTRY", "Rule", "call_view", "defjvp", "defvjp", "lookup", "nondiff"]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,11 +164,28 @@ def nondiff(*keys):
         _entry(key).nondiff = True
 
 
+_optional_loaded = False
+
+
+def load_optional_rules() -> None:
+    """Register the rules for optional libraries (SciPy) if they are installed."""
+    global _optional_loaded
+    if not _optional_loaded:
+        _optional_loaded = True
+        import importlib
+        for name in ("scipy_rules",):
+            importlib.import_module(f"{__package__}.{name}")
+
+
 def lookup(key) -> Rule | None:
     try:
-        return REGISTRY.get(key)
+        rule = REGISTRY.get(key)
     except TypeError:  # unhashable callee
         return None
+    if rule is None and not _optional_loaded and "scipy" in sys.modules:
+        load_optional_rules()  # the program uses SciPy: its rules are needed now
+        return REGISTRY.get(key)
+    return rule
 
 
 def is_pure(key) -> bool:

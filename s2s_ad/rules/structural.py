@@ -13,6 +13,7 @@ from ..runtime import (
     add_grads,
     broadcast_as,
     getitem_vjp,
+    sum_broadcast,
     sum_to_scalar,
     sum_vjp,
     unbroadcast,
@@ -34,6 +35,26 @@ def setitem(g, ans, x, index, value):
 @defjvp(("setitem",))
 def setitem_jvp(dx, dvalue, ans, x, index, value):
     return zero_at(dx, index), getitem_vjp(dvalue, ans, index)
+
+
+@defvjp(runtime.sum_vjp, wrt=("g",), structural=True)
+def sum_vjp_rule(u, ans, g, iterable):
+    return sum_broadcast(u, g)
+
+
+@defjvp(runtime.sum_vjp)
+def sum_vjp_jvp(dg, ans, g, iterable):
+    return sum_vjp(dg, iterable)
+
+
+@defvjp(runtime.sum_broadcast, wrt=("u",), structural=True)
+def sum_broadcast_rule(v, ans, u, g):
+    return sum_vjp(v, u)
+
+
+@defjvp(runtime.sum_broadcast)
+def sum_broadcast_jvp(du, ans, u, g):
+    return sum_broadcast(du, g)
 
 
 @defvjp(runtime.broadcast_as, wrt=("d",))
