@@ -142,6 +142,8 @@ class Transformed:
         # grad's differentiated integers become floats; forward mode keeps every
         # argument as given (an integer may be a loop count)
         self._wrt_checks = [] if kind == "jvp" else [(i, params[i]) for i in wrt]
+        self._wrt_spec = None
+        self._variants: dict = {}
 
     @property
     def function(self):
@@ -184,7 +186,27 @@ class Transformed:
 
     def __call__(self, *args, **kwargs):
         args, kwargs = self._prepare(args, kwargs)
+        if self._kind in ("grad", "value_and_grad") and not kwargs:
+            kinds = _number_kinds(args)
+            if kinds is not None:
+                return self._variant(kinds)._generated(*args)
         return self._generated(*args, **kwargs)
+
+    def _variant(self, kinds: str) -> Transformed:
+        """The variant generated for calls whose arguments are numbers (``n``)
+        or lists and tuples of numbers (``s``): no shape is unknown, so it
+        needs no ``unbroadcast`` and saves nothing just to know a shape."""
+        v = self._variants.get(kinds)
+        if v is None:
+            v = self._variants[kinds] = _build(self.__wrapped__, self._wrt_spec, self._kind,
+                                               scalar_inputs=kinds)
+        return v
+
+    def source_for(self, *args) -> str:
+        """The generated source that a call with these arguments runs (the
+        variant for numbers, when they all are; else :attr:`source`)."""
+        kinds = _number_kinds(args) if self._kind in ("grad", "value_and_grad") else None
+        return self.source if kinds is None else self._variant(kinds).source
 
     def __repr__(self):
         return f"<s2s_ad {self._kind} of {self.__wrapped__.__qualname__}>"
@@ -209,10 +231,29 @@ def _as_differentiable(v, name):
 _IN_PROGRESS = object()
 
 
-def _build(f, wrt, kind: str) -> Transformed:
+def _number_kinds(args) -> str | None:
+    """``"n"`` per number and ``"s"`` per list or tuple of numbers, or
+    ``None`` if any argument is something else (an array, a dict, ...)."""
+    kinds = []
+    for a in args:
+        if isinstance(a, _NUMBERS) and not isinstance(a, bool):
+            kinds.append("n")
+        elif isinstance(a, (list, tuple)) and a and all(isinstance(v, _NUMBERS) for v in a):
+            kinds.append("s")
+        else:
+            return None
+    return "".join(kinds)
+
+
+_NUMBERS = (float, int, np.floating, np.integer)
+
+
+def _build(f, wrt, kind: str, scalar_inputs: bool = False) -> Transformed:
     with _lock:
         entry = _cache_entry(f)
         key = (kind, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt)
+        if scalar_inputs:
+            key = key + (scalar_inputs,)
         cached = entry.get(key)
         if cached is not None and cached is not _IN_PROGRESS:
             return cached
@@ -222,7 +263,7 @@ def _build(f, wrt, kind: str) -> Transformed:
             return _finish(f, entry, key, primal, _jvp_specs(fn), kind,
                            list(range(len(fn.params))))
         idx = primal.wrt_indices(wrt)
-        adj = reverse(fn, idx)
+        adj = reverse(fn, idx, scalar_inputs)
         base = fn.name.strip("<>") or "f"
         grads = adj.grads
         if kind in ("grad", "value_and_grad"):
@@ -256,6 +297,7 @@ def _finish(f, entry, key, primal, specs, kind, idx) -> Transformed:
     gen = emitter.emit(specs, fn.filename)
     fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
     result = Transformed(f, primal, gen, fns, filename, idx, kind)
+    result._wrt_spec = key[1]
     entry[key] = result
     return result
 

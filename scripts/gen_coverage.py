@@ -238,13 +238,14 @@ AUTOGRAD = {
 LEFT_OUT = {
     "numpy.angle": "piecewise constant for real inputs (0 or π); complex inputs are not "
                    "differentiated",
-    "numpy.linalg.eig": "eigenpairs of a non-symmetric matrix are complex; use eigh for "
-                        "symmetric matrices",
-    "numpy.linalg.eigvals": "complex in general; use eigvalsh for symmetric matrices",
-    "numpy.fft.*": "complex-valued transforms: complex numbers are not differentiated",
-    "numpy.gradient": "not implemented: write the differences with slicing (differentiable)",
-    "numpy.convolve": "not implemented: use np.pad, slicing and np.tensordot (see "
-                      "tests/test_numpy_programs.py::conv2d)",
+    "numpy.real, numpy.imag, numpy.conj, numpy.abs (complex inputs)":
+        "their rules assume real inputs (np.real's VJP is right for complex ones, its JVP is not; "
+        "np.imag, np.conj and np.abs are wrong there), and a real operand of a product with a "
+        "complex one gets a complex cotangent: reach real values from spectra and eigenpairs "
+        "through the inverse transforms (irfft...) or reverse mode through np.real",
+    "numpy.fft.fftfreq, numpy.fft.rfftfreq": "not implemented (depend on the spacing d)",
+    "numpy.convolve": "not implemented: use scipy.signal.convolve, or np.pad, slicing and "
+                      "np.tensordot (see tests/test_numpy_programs.py::conv2d)",
     "numpy.correlate": "not implemented (as numpy.convolve)",
     "numpy.interp": "not implemented (piecewise linear; its breakpoints are found by search)",
     "numpy.median": "not implemented: use np.sort and indexing (order statistics)",
@@ -279,14 +280,24 @@ LEFT_OUT = {
     "numpy.linalg.tensorinv": "not implemented",
     "numpy.real_if_close (complex)": "complex inputs are not differentiated",
     "scipy.special.gammasgn": "piecewise constant (±1): treated as a constant",
-    "scipy.special.betainc": "not implemented (derivatives in a and b have no closed form)",
-    "scipy.linalg.*": "only solve_triangular; sqrtm, solve_sylvester, solve_banded, cho_solve, "
-                      "expm, ... not implemented",
-    "scipy.integrate.odeint": "not implemented (an adjoint ODE solve)",
-    "scipy.signal.convolve": "not implemented (as numpy.convolve)",
-    "scipy.stats.* other than norm": "not implemented: t, gamma, beta, chi2, poisson, dirichlet, "
-                                     "multivariate_normal (write their log densities with "
-                                     "scipy.special)",
+    "scipy.special.betainc (in a, b)": "partial: differentiated in x only; the derivatives in "
+                                       "a and b have no closed form (hypergeometric series)",
+    "scipy.linalg.*": "only solve_triangular, sqrtm, solve_sylvester and solve_banded; cho_solve, "
+                      "expm, logm, ... not implemented",
+    "scipy.integrate.odeint": "not implemented: it calls a user function (the right-hand side) "
+                              "from compiled code, which s2s_ad cannot transform; write the "
+                              "integrator (e.g. an RK4 loop) in Python and s2s_ad transforms "
+                              "and differentiates it like any other program",
+    "scipy.signal.* other than convolve": "not implemented (correlate, fftconvolve, lfilter, ...)",
+    "scipy.stats CDFs in shape parameters": "partial: t.cdf/logcdf (df), gamma.cdf (a), "
+                                            "beta.cdf (a, b) and chi2.cdf (df) are "
+                                            "differentiated in x, loc and scale only (no closed "
+                                            "form in the shape parameters)",
+    "scipy.stats (other distributions and methods)": "not implemented: only norm, t, gamma, beta, "
+                                                     "chi2, poisson, dirichlet and "
+                                                     "multivariate_normal, with the methods listed "
+                                                     "above (write other log densities with "
+                                                     "scipy.special)",
 }
 
 #: Restrictions of individual rules, shown in the tables.
@@ -321,7 +332,34 @@ NOTES = {
     "scipy.special.yn": "in x (order constant)",
     "scipy.special.multigammaln": "in a (d constant)",
     "scipy.linalg.solve_triangular": "2-D a; trans 0/1/'N'/'T'",
+    "scipy.linalg.sqrtm": "a real square root (no eigenvalue ≤ 0); disp=, blocksize= not accepted",
+    "scipy.linalg.solve_sylvester": "real matrices",
+    "scipy.linalg.solve_banded": "in ab (the band storage) and b",
+    "scipy.special.betainc": "in x (a, b constant)",
+    "scipy.signal.convolve": "real inputs; modes full, same, valid; any method",
+    "numpy.gradient": "in f (spacings constant); edge_order 1 or 2",
+    "numpy.linalg.eig": "distinct eigenvalues; LAPACK's normalisation (unit norm, largest entry "
+                        "real); complex (see numpy.fft)",
+    "numpy.linalg.eigvals": "distinct eigenvalues; complex (see numpy.fft)",
+    "scipy.stats.t.cdf": "in x, loc, scale (df constant)",
+    "scipy.stats.t.logcdf": "in x, loc, scale (df constant)",
+    "scipy.stats.gamma.cdf": "in x, loc, scale (a constant)",
+    "scipy.stats.beta.cdf": "in x, loc, scale (a, b constant)",
+    "scipy.stats.chi2.cdf": "in x, loc, scale (df constant)",
+    "scipy.stats.poisson.logpmf": "in mu (k a count)", "scipy.stats.poisson.pmf": "in mu (k a count)",
+    "scipy.stats.poisson.cdf": "in mu (k a count)",
+    "scipy.stats.dirichlet.logpdf": "x with k components (derivatives along the simplex) or k - 1",
+    "scipy.stats.dirichlet.pdf": "x with k components (derivatives along the simplex) or k - 1",
+    "scipy.stats.multivariate_normal.logpdf": "in x, mean, cov (its lower triangle, as SciPy "
+                                              "reads it); nonsingular cov",
+    "scipy.stats.multivariate_normal.pdf": "in x, mean, cov (its lower triangle, as SciPy reads "
+                                           "it); nonsingular cov",
+    "scipy.stats.multivariate_normal.entropy": "in cov (its lower triangle)",
 }
+for _name in ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
+              "rfftn", "irfftn"):
+    NOTES[f"numpy.fft.{_name}"] = "complex: VJPs in autograd's convention (the transpose; see " \
+        "s2s_ad/rules/fft_rules.py)"
 
 
 def _group(rule) -> str:
@@ -332,7 +370,8 @@ def _group(rule) -> str:
             return "Array methods and attributes"
         return "Language constructs"
     name = rule.name
-    for prefix, group in (("numpy.linalg.", "numpy.linalg"), ("numpy.", "NumPy"),
+    for prefix, group in (("numpy.linalg.", "numpy.linalg"), ("numpy.fft.", "numpy.fft"),
+                          ("numpy.", "NumPy"), ("scipy.signal.", "scipy.signal"),
                           ("scipy.special.", "scipy.special"),
                           ("scipy.stats.", "scipy.stats"), ("scipy.linalg.", "scipy.linalg"),
                           ("math.", "math"), ("operator.", "Operators")):
@@ -343,8 +382,9 @@ def _group(rule) -> str:
     return "Python builtins"
 
 
-_ORDER = ["Operators", "Python builtins", "math", "NumPy", "numpy.linalg",
+_ORDER = ["Operators", "Python builtins", "math", "NumPy", "numpy.linalg", "numpy.fft",
           "Array methods and attributes", "scipy.special", "scipy.stats", "scipy.linalg",
+          "scipy.signal",
           "Language constructs", "Helpers called by generated code"]
 
 
@@ -446,8 +486,9 @@ def coverage() -> str:
                  + " (derivative zero wherever it exists)")
     lines.append(f"- **autograd only — gaps ({len(missing)}):** "
                  + ", ".join(f"`{n}`" for n in missing))
-    extra = sorted(r.name for r in diff if _group(r) in ("NumPy", "numpy.linalg", "scipy.special",
-                                                            "scipy.stats", "scipy.linalg")
+    extra = sorted(r.name for r in diff if _group(r) in ("NumPy", "numpy.linalg", "numpy.fft",
+                                                            "scipy.special", "scipy.stats",
+                                                            "scipy.linalg", "scipy.signal")
                    and r.name not in AUTOGRAD and not _is_alias_of_autograd(r))
     lines.append(f"- **s2s_ad only ({len(extra)}):** " + ", ".join(f"`{n}`" for n in extra))
     lines.append("")

@@ -657,3 +657,192 @@ if _sp is not None:
     spec(_sl.solve_triangular, cases=_TRI)
     spec(_st.norm.ppf, cases=[case(Arr((3, 4), PROB)), case(Arr((3, 4), PROB), Flt(), Flt(POS)),
                               case(Arr((3, 4), PROB), loc=Arr((4,)), scale=Arr((3, 1), POS))])
+
+
+# ================================================================ more kinds of input
+@dataclass(frozen=True)
+class CDom:
+    """Complex values ``u + iv`` with ``u, v`` uniform in ``[lo, hi]``; the
+    harness perturbs them in complex directions (see ``test_rules.py``)."""
+    lo: float = -1.0
+    hi: float = 1.0
+
+    def sample(self, rng, shape):
+        return rng.uniform(self.lo, self.hi, size=shape) \
+            + 1j * rng.uniform(self.lo, self.hi, size=shape)
+
+
+@dataclass(frozen=True)
+class SimplexDom:
+    """Points of the probability simplex along axis 0 (a batch along the
+    other axes). ``head=True``: all components but the last (which the
+    function completes as ``1 - sum``), perturbed freely; otherwise all of
+    them, perturbed only along the simplex (``project``)."""
+    head: bool = False
+
+    def sample(self, rng, shape):
+        full = (shape[0] + 1,) + tuple(shape[1:]) if self.head else tuple(shape)
+        x = rng.uniform(0.5, 2.0, size=full)
+        x = x / np.sum(x, axis=0, keepdims=True)
+        return x[:-1] if self.head else x
+
+    def project(self, v):
+        return v if self.head else v - np.mean(v, axis=0, keepdims=True)
+
+
+@dataclass(frozen=True)
+class BandedDom:
+    """The band storage ``ab`` (``(l + u + 1, M)``) of a diagonally
+    dominant matrix with ``l`` sub- and ``u`` super-diagonals."""
+    lower: int
+    upper: int
+
+    def sample(self, rng, shape):
+        ab = rng.uniform(-1.0, 1.0, size=shape)
+        ab[self.upper] += (self.lower + self.upper + 1) * np.sign(ab[self.upper] + 0.5)
+        return ab
+
+
+CPLX = CDom()
+SIMPLEX = SimplexDom()
+SIMPLEX_HEAD = SimplexDom(head=True)
+
+# ================================================================ fft_rules.py
+from s2s_ad.rules import fft_rules  # noqa: E402
+
+_FFT1 = [case(Arr((8,))), case(Arr((8,), CPLX)), case(Arr((3, 8), CPLX), 5),
+         case(Arr((3, 5)), 8, 0), case(Arr((2, 6), CPLX), norm="ortho"),
+         case(Arr((4, 3), CPLX), axis=0, norm="forward"), case(Arr((7,), CPLX), 7, -1, "backward")]
+spec(np.fft.fft, np.fft.ifft, cases=_FFT1)
+spec(np.fft.fft2, np.fft.ifft2, cases=[
+    case(Arr((4, 6))), case(Arr((2, 4, 6), CPLX)), case(Arr((4, 5), CPLX), (6, 3)),
+    case(Arr((3, 4, 5), CPLX), axes=(0, 2), norm="ortho"), case(Arr((4, 5), CPLX), None, (1, 0))])
+spec(np.fft.fftn, np.fft.ifftn, cases=[
+    case(Arr((3, 4))), case(Arr((2, 3, 4), CPLX)), case(Arr((2, 3, 4), CPLX), (5, 2), (1, 2)),
+    case(Arr((2, 3, 4), CPLX), None, (0, 2), "forward"),
+    case(Arr((3, 4), CPLX), s=(2, 6), axes=(1, 0)), case(Arr((5,), CPLX), norm="ortho")])
+spec(np.fft.rfft, cases=[
+    case(Arr((8,))), case(Arr((7,))), case(Arr((3, 8)), 5), case(Arr((3, 5)), 8, 0),
+    case(Arr((2, 6)), norm="ortho"), case(Arr((4, 3)), axis=0, norm="forward")])
+spec(np.fft.rfft2, cases=[
+    case(Arr((4, 6))), case(Arr((4, 5))), case(Arr((2, 4, 5)), (3, 7)),
+    case(Arr((3, 4, 5)), axes=(2, 0), norm="ortho")])
+spec(np.fft.rfftn, cases=[
+    case(Arr((3, 4))), case(Arr((2, 3, 5))), case(Arr((2, 3, 4)), (5, 3), (0, 2)),
+    case(Arr((2, 3, 4)), None, (0, 2), "forward"), case(Arr((6,)))])
+spec(np.fft.irfft, cases=[
+    case(Arr((5,), CPLX)), case(Arr((5,), CPLX), 9), case(Arr((3, 5), CPLX), 6),
+    case(Arr((3, 4), CPLX), 10), case(Arr((4, 3), CPLX), axis=0, norm="ortho"),
+    case(Arr((5,)), norm="forward")])
+spec(np.fft.irfft2, cases=[
+    case(Arr((4, 4), CPLX)), case(Arr((4, 4), CPLX), (5, 7)),
+    case(Arr((2, 3, 4), CPLX), axes=(0, 2)), case(Arr((3, 4), CPLX), (2, 5), norm="ortho")])
+spec(np.fft.irfftn, cases=[
+    case(Arr((3, 4), CPLX)), case(Arr((2, 3, 4), CPLX), (3, 3, 5), (0, 1, 2)),
+    case(Arr((2, 3, 4), CPLX), None, (2, 0), "forward"), case(Arr((5,), CPLX), (7,), (0,))])
+spec(np.fft.fftshift, np.fft.ifftshift, cases=[
+    case(Arr((5,))), case(Arr((4, 5), CPLX)), case(Arr((4, 5)), 1), case(Arr((3, 4, 5)), axes=(0, 2))])
+spec(fft_rules.match_complex_vjp, cases=[
+    case(Arr((3,), CPLX), np.zeros(3)), case(Arr((3,), CPLX), np.zeros(3, complex)),
+    case(Arr((3,)), np.zeros(3))])
+
+# ================================================================ numpy_rules.py: np.gradient
+_COORDS = np.array([0.0, 1.0, 3.0, 4.0])
+spec(np.gradient, cases=[
+    case(Arr((5,))), case(Arr((5,)), 2.0), case(Arr((3, 4))), case(Arr((3, 4)), axis=1),
+    case(Arr((3, 4)), 0.5, _COORDS), case(Arr((4, 5)), edge_order=2),
+    case(Arr((2, 3, 4)), axis=(0, 2)), case(Arr((4,)), _COORDS, edge_order=2),
+    case(Arr((3, 4)), axis=(0,)), case(Arr((3, 4)), 2.0, axis=-1)])
+spec(numpy_rules.gradient_apply_vjp, cases=[
+    case(Arr((5,)), (), None, 1), case(Arr((3, 4)), (2.0,), None, 2),
+    case(Arr((3, 4)), (1.0, _COORDS), None, 1)])
+spec(numpy_rules.gradient_transpose_vjp, cases=[
+    case(Arr((5,)), (5,), (), None, 1), case(Lst(Arr((3, 4)), Arr((3, 4))), (3, 4), (2.0,), None, 2),
+    case(Arr((3, 4)), (3, 4), (_COORDS,), 1, 1)])
+
+# ================================================================ scipy_rules.py (continued)
+if _sp is not None:
+    import scipy.signal as _ss
+
+    from s2s_ad.rules import scipy_rules
+
+    spec(scipy_rules.or_zero, cases=[case(Arr((3,))), case(Flt())])
+    spec(_sp.betainc, cases=[
+        case(2.0, 3.0, Arr((3, 4), PROB)),
+        case(Arr((3, 1), Dom(0.5, 3.0)), Arr((4,), Dom(0.5, 3.0)), Arr((3, 4), PROB)),
+        case(1.5, 2.5, Flt(PROB))])
+
+    _DF = Dom(1.5, 6.0)
+    _SHAPE = Dom(1.2, 3.0)
+    _ABOVE = Dom(2.0, 3.0)      # x above loc in LOC
+    _LOC = Dom(-1.0, 0.5)
+    spec(_st.t.logpdf, _st.t.pdf, cases=[
+        case(Arr((3, 4)), Flt(_DF)), case(Arr((3, 4)), Arr((4,), _DF), Arr((3, 1)), Arr((3, 4), POS)),
+        case(Flt(), Flt(_DF), loc=Flt(), scale=Flt(POS)), case(Arr((2, 3)), 3.0)])
+    spec(_st.t.cdf, _st.t.logcdf, cases=[
+        case(Arr((3, 4)), 3.0), case(Arr((3, 4)), Arr((4,), _DF), Arr((3, 1)), Arr((3, 4), POS)),
+        case(Flt(), 2.5, loc=Flt(), scale=Flt(POS))])
+    _POSITIVE_SUPPORT = [
+        case(Arr((3, 4), POS), Flt(_SHAPE)),
+        case(Arr((3, 4), _ABOVE), Arr((4,), _SHAPE), Arr((3, 1), _LOC), Arr((3, 4), POS)),
+        case(Flt(POS), Flt(_SHAPE), scale=Flt(POS)), case(Arr((2, 3), POS), 2.5)]
+    spec(_st.gamma.logpdf, _st.gamma.pdf, _st.gamma.cdf, _st.chi2.logpdf, _st.chi2.pdf,
+         _st.chi2.cdf, cases=_POSITIVE_SUPPORT)
+    spec(_st.beta.logpdf, _st.beta.pdf, _st.beta.cdf, cases=[
+        case(Arr((3, 4), PROB), Flt(_SHAPE), Flt(_SHAPE)),
+        case(Arr((3, 4), Dom(0.3, 0.7)), Arr((4,), _SHAPE), Arr((3, 1), _SHAPE),
+             Arr((3, 4), Dom(-0.2, 0.2)), Arr((3, 4), Dom(1.0, 1.5))),
+        case(Flt(PROB), 2.0, Flt(_SHAPE), loc=0.0, scale=Flt(Dom(1.0, 1.5))),
+        case(Arr((2, 3), PROB), 2.5, 1.5)])
+    _COUNTS = np.array([0.0, 1.0, 3.0, 6.0])
+    spec(_st.poisson.logpmf, cases=[
+        case(_COUNTS, Arr((3, 1), Dom(0.5, 4.0))), case(np.array([[0.0, 2.0], [4.0, 7.0]]), Flt(GT1)),
+        case(3, Arr((4,), POS), loc=1)])
+    spec(_st.poisson.pmf, _st.poisson.cdf, cases=[
+        case(_COUNTS, Arr((3, 1), Dom(0.5, 4.0))), case(np.array([[0.0, 2.5], [-1.0, 7.0]]), Flt(GT1)),
+        case(3, Arr((4,), POS), loc=1), case(np.array([0.0, 2.0]), Arr((2,), POS), loc=1)])
+    spec(_st.dirichlet.logpdf, _st.dirichlet.pdf, cases=[
+        case(Arr((3,), SIMPLEX), Arr((3,), Dom(0.5, 3.0))),
+        case(Arr((4, 5), SIMPLEX), Arr((4,), Dom(0.5, 3.0))),
+        case(Arr((2,), SIMPLEX_HEAD), Arr((3,), Dom(0.5, 3.0))),
+        case(Arr((3, 4), SIMPLEX_HEAD), Arr((4,), Dom(0.5, 3.0)))])
+    spec(_st.multivariate_normal.logpdf, _st.multivariate_normal.pdf, cases=[
+        case(Arr((3,)), Arr((3,)), Arr((3, 3), SPD)), case(Arr((5, 3)), Arr((3,)), Arr((3, 3), SPD)),
+        case(Arr((2, 4, 3)), mean=Arr((3,)), cov=Arr((3, 3), SPD)),
+        case(Arr((4, 3)), cov=Arr((3, 3), SPD)), case(Arr((4, 2)), Arr((2,)), Arr((2,), POS)),
+        case(Arr((4, 2)), Arr((2,)), Flt(POS)), case(Arr((5,)), Arr((1,)), Arr((1, 1), SPD)),
+        case(Arr((1, 3)), Arr((3,)), Arr((3, 3), SPD)), case(Flt(), cov=Flt(POS))])
+    spec(_st.multivariate_normal.entropy, cases=[
+        case(None, Arr((3, 3), SPD)), case(cov=Arr((3, 3), SPD)), case(Arr((2,)), Arr((2,), POS)),
+        case(cov=Flt(POS)), case(Arr((2,)), Flt(POS))])
+
+    spec(_sl.sqrtm, cases=[case(Arr((3, 3), SPD)), case(Arr((3, 3), WELLCOND)),
+                           case(Arr((1, 1), SPD)), case(Arr((4, 4), SPD))])
+    spec(_sl.solve_sylvester, cases=[
+        case(Arr((3, 3), WELLCOND), Arr((2, 2), WELLCOND), Arr((3, 2))),
+        case(Arr((3, 3), SPD), Arr((3, 3), SPD), Arr((3, 3))),
+        case(Arr((1, 1), SPD), Arr((2, 2), WELLCOND), Arr((1, 2)))])
+    spec(_sl.solve_banded, cases=[
+        case((1, 1), Arr((3, 5), BandedDom(1, 1)), Arr((5,))),
+        case((1, 2), Arr((4, 6), BandedDom(1, 2)), Arr((6, 2))),
+        case((0, 0), Arr((1, 4), POS), Arr((4,))),
+        case((2, 0), Arr((3, 5), BandedDom(2, 0)), Arr((5, 3))),
+        case((0, 1), Arr((2, 3), BandedDom(0, 1)), Arr((3,)), check_finite=False)])
+
+    spec(_ss.convolve, cases=[
+        case(Arr((5,)), Arr((3,))), case(Arr((3,)), Arr((5,))), case(Arr((5,)), Arr((3,)), "same"),
+        case(Arr((3,)), Arr((5,)), "same"), case(Arr((5,)), Arr((3,)), "valid"),
+        case(Arr((3,)), Arr((5,)), mode="valid"), case(Arr((4, 5)), Arr((2, 3)), "same"),
+        case(Arr((4, 5)), Arr((2, 3)), "valid", "direct"), case(Arr((6, 7)), Arr((3, 2)), method="fft"),
+        case(Arr((4, 4)), Arr((4, 4)), "valid"), case(Arr((5, 6)), Arr((4, 3)), "same"),
+        case(Arr((4,)), Arr((4,)), "same")])
+
+# ================================================================ linalg_rules.py: eig (complex)
+# real matrices with complex-conjugate pairs (WELLCOND), real spectra (SYM
+# plus a non-symmetric part), complex matrices, stacks
+_NONSYM = Matrices("wellcond")
+spec(np.linalg.eig, np.linalg.eigvals, cases=[
+    case(Arr((3, 3), _NONSYM)), case(Arr((4, 4), _NONSYM)), case(Arr((2, 3, 3), _NONSYM)),
+    case(Arr((3, 3), SYM)), case(Arr((3, 3), CPLX)), case(Arr((1, 1)))])
+spec(fft_rules.creal_vjp, fft_rules.cimag_vjp, fft_rules.cconj_vjp,
+     cases=[case(Arr((3,), CPLX)), case(Arr((2, 2)))])

@@ -445,3 +445,190 @@ def test_unsupported_pad_mode_raises_clearly():
 
     with pytest.raises(NotImplementedError, match="mode='constant'"):
         ad.grad(f)(np.ones(3))
+
+
+# ---------------------------------------------------------------- more SciPy distributions,
+# scipy.linalg, np.gradient, scipy.signal.convolve and numpy.fft
+
+try:
+    from scipy import linalg as sla
+    from scipy import signal as ssig
+    from scipy import stats as sst
+except ImportError:  # pragma: no cover
+    sla = ssig = sst = None
+
+
+def student_t_regression(w, log_df, x, y):
+    """A robust regression: Student-t residuals with a learnt df and scale."""
+    resid = y - x @ w[:2]
+    return (np.sum(sst.t.logpdf(resid, np.exp(log_df), loc=w[2], scale=np.exp(w[3])))
+            + np.sum(sst.t.logcdf(resid, 3.0, scale=2.0)) + np.sum(sst.t.cdf(w, 4.0))
+            + np.sum(sst.t.pdf(resid, 5.0)))
+
+
+@needs_scipy
+def test_student_t_regression():
+    x = rng.standard_normal((6, 2))
+    y = x @ np.array([0.5, -1.0]) + 0.3 * rng.standard_normal(6)
+    w = np.array([0.1, -0.2, 0.05, -0.3])
+    check(student_t_regression, w, 0.8, x, y)
+    check_hessian(lambda v: student_t_regression(v, 0.8, x, y), w)
+
+
+def positive_likelihoods(a, b, z):
+    """gamma, beta and chi2 densities in their shape parameters and x."""
+    u = sp.expit(z)                     # in (0, 1) for beta
+    v = np.exp(z)                       # positive for gamma and chi2
+    return (np.sum(sst.gamma.logpdf(v, a, scale=b)) + np.sum(sst.gamma.pdf(v, a))
+            + np.sum(sst.gamma.cdf(v, 2.0, loc=-0.5, scale=b))
+            + np.sum(sst.beta.logpdf(u, a, b)) + np.sum(sst.beta.pdf(u, b, a))
+            + np.sum(sst.beta.cdf(u, 2.0, 3.0)) + np.sum(sst.chi2.logpdf(v, a + b))
+            + np.sum(sst.chi2.pdf(v, 3.0, scale=b)) + np.sum(sst.chi2.cdf(v, 2.5)))
+
+
+@needs_scipy
+def test_gamma_beta_chi2_shape_parameters():
+    check(positive_likelihoods, 1.7, 2.2, rng.standard_normal(5))
+    check_hessian(lambda p: positive_likelihoods(p[0], p[1], np.array([0.3, -0.4, 0.9])),
+                  np.array([1.7, 2.2]))
+
+
+def poisson_regression(w, x, counts):
+    rate = np.exp(x @ w)
+    return (np.sum(sst.poisson.logpmf(counts, rate)) + np.sum(sst.poisson.pmf(counts, rate))
+            + np.sum(sst.poisson.cdf(counts + 0.5, rate)))
+
+
+@needs_scipy
+def test_poisson_regression_in_the_rate():
+    x = rng.standard_normal((6, 2))
+    counts = np.array([0, 1, 3, 2, 0, 5])   # integers: not differentiated
+    check(lambda w, x: poisson_regression(w, x, counts), np.array([0.3, -0.2]), x)
+    check_hessian(lambda w: poisson_regression(w, x, counts), np.array([0.3, -0.2]))
+
+
+def dirichlet_fit(z, log_alpha):
+    """Points on the simplex by softmax (all components) and by their first
+    k - 1 components; the Dirichlet's concentration learnt."""
+    alpha = np.exp(log_alpha)
+    p = sp.softmax(z, axis=0)
+    return (np.sum(sst.dirichlet.logpdf(p, alpha)) + sst.dirichlet.pdf(p[:, 0], alpha)
+            + sst.dirichlet.logpdf(0.5 * p[:-1, 1], alpha))
+
+
+@needs_scipy
+def test_dirichlet_on_the_simplex():
+    z, log_alpha = rng.standard_normal((3, 4)), rng.standard_normal(3) * 0.3
+    check(dirichlet_fit, z, log_alpha)
+    check_hessian(lambda la: dirichlet_fit(z, la), log_alpha)
+
+
+def mvn_fit(mean, l_raw, x):
+    """scipy.stats.multivariate_normal in the mean and a Cholesky-style
+    factor of the covariance, plus its entropy; a diagonal cov as well."""
+    lower = np.tril(l_raw, -1) + np.diag(np.exp(np.diagonal(l_raw)))
+    cov = lower @ lower.T + 0.1 * np.eye(3)
+    return (np.sum(sst.multivariate_normal.logpdf(x, mean, cov))
+            + sst.multivariate_normal.pdf(x[0], mean=mean, cov=cov)
+            + sst.multivariate_normal.entropy(cov=cov)
+            + np.sum(sst.multivariate_normal.logpdf(x, mean, np.exp(mean))))
+
+
+@needs_scipy
+def test_multivariate_normal_in_mean_and_cov():
+    mean, l_raw, x = rng.standard_normal(3), 0.3 * rng.standard_normal((3, 3)), \
+        rng.standard_normal((5, 3))
+    check(mvn_fit, mean, l_raw, x)
+    check_hessian(lambda m: mvn_fit(mean, m, x), l_raw)
+
+
+def matrix_equations(a, q):
+    """sqrtm, a Sylvester equation and a banded (tridiagonal) solve."""
+    s = sla.sqrtm(a @ a.T + np.eye(3))
+    x = sla.solve_sylvester(s, a + 3.0 * np.eye(3), q)
+    rows = np.eye(3)[:, :, None]   # band storage: super-, main and sub-diagonal rows
+    band = rows[0] * np.pad(q[0, :2], (1, 0)) + rows[1] * (4.0 + a[0]) \
+        + rows[2] * np.pad(q[1, 1:], (0, 1))
+    y = sla.solve_banded((1, 1), band, q[:, 2])
+    return np.sum(s ** 2) + np.sum(x * q) + np.sum(y ** 3) + np.trace(s @ x)
+
+
+@needs_scipy
+def test_sqrtm_sylvester_banded():
+    a, q = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    check(matrix_equations, a, q)
+    check_hessian(lambda m: matrix_equations(m, q), a)
+
+
+def smoothness_and_filters(u, k):
+    """np.gradient (uniform, coordinates, second order, several axes) and
+    scipy.signal.convolve in every mode."""
+    gy, gx = np.gradient(u, 0.5, np.array([0.0, 1.0, 1.5, 3.0, 4.0]))
+    g1 = np.gradient(u[0], edge_order=2)
+    blurred = ssig.convolve(u, k, mode="same")
+    return (np.sum(gy ** 2) + np.sum(gx * u) + np.sum(g1 ** 2) + np.sum(blurred ** 2)
+            + np.sum(ssig.convolve(u, k) * 0.5) + np.sum(ssig.convolve(u, k, "valid") ** 2))
+
+
+@needs_scipy
+def test_np_gradient_and_signal_convolve():
+    u, k = rng.standard_normal((4, 5)), rng.standard_normal((2, 3))
+    check(smoothness_and_filters, u, k)
+    check_hessian(lambda m: smoothness_and_filters(m, k), u)
+
+
+def fft_filtering(x, h):
+    """A real signal filtered in the frequency domain (rfft/irfft), a 2-D
+    complex round trip (fft2 then ifft2, read back through irfft2 of its
+    half spectrum), fftn/ifftn and the shifts: complex intermediates, real
+    loss."""
+    spec = np.fft.rfft(x, 8) * np.fft.rfft(h, 8)
+    y = np.fft.irfft(spec, 8)
+    img = np.reshape(x[:6], (2, 3)) * h[0]
+    round_trip = np.fft.ifft2(np.fft.fft2(img, (2, 4)) * (1.0 + 0.5j))
+    back = np.fft.irfft2(np.fft.fftshift(np.fft.ifftshift(round_trip))[:, :3], (2, 4))
+    z = np.fft.irfftn(np.fft.fftn(np.fft.ifftn(img))[:, :2] * 2.0, (2, 2), (0, 1))
+    power = np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(x[::-1]), 8)   # cross-correlation
+    return np.sum(y ** 2) + np.sum(back ** 2) + np.sum(z) + np.sum(power * x) \
+        + np.sum(np.fft.irfft(np.fft.ifft(np.fft.fft(x))[:5], 8) ** 3)
+
+
+def test_fft_filtering():
+    x, h = rng.standard_normal(8), rng.standard_normal(3)
+    check(fft_filtering, x, h)
+    check_hessian(lambda v: fft_filtering(v, h), x)
+
+
+# ---------------------------------------------------------------- np.linalg.eig (complex)
+
+
+def eig_real_spectrum(a, c):
+    """A non-symmetric matrix with a real spectrum: eig's values and vectors
+    are real arrays, so both modes run on real values."""
+    w, u = np.linalg.eig(a)
+    return np.sum(w ** 3) + np.sum(u[:, 0] * c) + np.sum(np.linalg.eigvals(a) * c)
+
+
+def test_eig_real_spectrum():
+    b = rng.standard_normal((3, 3))
+    a = b + b.T + np.diag([0.0, 3.0, 6.0]) + 0.2 * rng.standard_normal((3, 3))
+    c = rng.standard_normal(3)
+    check(eig_real_spectrum, a, c)
+    check_hessian(lambda m: eig_real_spectrum(m, c), a)
+
+
+def eig_complex_spectrum(a, c):
+    """Complex eigenpairs of a real matrix, reduced to a real loss by np.real
+    (whose VJP is right for complex inputs; its JVP assumes real ones, so
+    reverse mode only)."""
+    w, u = np.linalg.eig(a)
+    return np.real(np.sum(w ** 2 * c) + np.sum(u ** 2 * c) + np.sum(np.linalg.eigvals(a) ** 3))
+
+
+def test_eig_complex_spectrum_reverse():
+    a = np.array([[1.0, -2.0, 0.3], [1.5, 0.5, 0.2], [0.1, 0.4, 2.0]])   # a complex pair
+    assert np.iscomplexobj(np.linalg.eigvals(a))
+    c = rng.standard_normal(3)   # a constant: the cotangent of a real factor of a complex
+    #                              product would be complex (operators' rules are real-only)
+    check(lambda m: eig_complex_spectrum(m, c), a, modes=("rev",))
+    check_hessian(lambda m: eig_complex_spectrum(m, c), a)

@@ -9,6 +9,17 @@ compared against central finite differences of the primal in float64:
   ``i``, and ``vjp_i(g)`` has input ``i``'s shape;
 * JVP: each tangent contribution equals ``J_i v`` and has the output's shape.
 
+Complex values (``numpy.fft``): inputs of a complex kind are perturbed in
+complex directions, and the pairing of a cotangent with a direction is
+``Re(sum(a * b))`` — bilinear, no conjugate — the convention s2s_ad takes
+from autograd (the cotangent of ``z = u + iv`` is ``∂L/∂u - i ∂L/∂v``, so
+``dL = Re(sum(ḡ * dz))``). The dot-product identity then checks that a
+VJP is the *transpose* of the JVP; for real values the pairing is the
+ordinary dot product. A real input perturbed in a real direction must get a
+real cotangent. Inputs that live on a manifold (a point of the simplex for
+``scipy.stats.dirichlet``) are perturbed only along it: their kind's
+``project`` maps the random directions onto its tangent space.
+
 Structural checks make sure the rules stay testable and inlinable: every
 rule has a spec, every VJP has a JVP, and every template body is
 straight-line code of the kinds the inliner lowers.
@@ -66,7 +77,7 @@ def is_float_value(v) -> bool:
         return True
     if isinstance(v, (list, tuple)):   # a sequence of arrays (np.stack, np.vstack, ...)
         return len(v) > 0 and all(is_float_value(x) for x in v)
-    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
+    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.inexact)
 
 
 # Values may be sequences of arrays: inputs of stack-like functions, results of
@@ -92,6 +103,8 @@ def random_like(v, rng):
     if isinstance(v, (list, tuple)):
         return _tree(lambda x: random_like(x, rng), v)
     r = rng.standard_normal(np.shape(v))
+    if np.iscomplexobj(v):
+        return np.asarray(r + 1j * rng.standard_normal(np.shape(v)))
     if isinstance(v, float):
         return float(r)
     if isinstance(v, np.floating):
@@ -100,9 +113,17 @@ def random_like(v, rng):
 
 
 def inner(a, b) -> float:
+    """The pairing of a cotangent with a tangent: ``Re(sum(a * b))`` (see
+    the module docstring; the dot product for real values)."""
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return sum(inner(x, y) for x, y in zip(a, b, strict=True))
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+    return float(np.real(np.sum(_numeric(a) * _numeric(b))))
+
+
+def _numeric(v):
+    """``v`` as a float64 array, or a complex one if it is complex."""
+    v = np.asarray(v)
+    return v if np.iscomplexobj(v) else v.astype(np.float64)
 
 
 def shape_of(v):
@@ -149,9 +170,17 @@ class Call:
         x = self.value(name)
         plus = self.primal_with(name, _tree(lambda a, d: a + H * d, x, v))
         minus = self.primal_with(name, _tree(lambda a, d: a - H * d, x, v))
-        return _tree(lambda p, m: (np.asarray(p, dtype=np.float64)
-                                   - np.asarray(m, dtype=np.float64)) / (2 * H),
+        return _tree(lambda p, m: (_numeric(p) - _numeric(m)) / (2 * H),
                      _plain(plus), _plain(minus))
+
+    def direction(self, name):
+        """A random direction for input ``name``: of its shape and kind,
+        projected onto the tangent space of its domain if it has one."""
+        v = random_like(self.value(name), self.rng)
+        kind, where = self.slots[name]
+        spec = self.case.args[where] if kind == "pos" else self.case.kwargs.get(where)
+        project = getattr(getattr(spec, "dom", None), "project", None)
+        return project(v) if project is not None else v
 
     def pick(self, out, name):
         """The element of a template's result for differentiable param ``name``."""
@@ -194,8 +223,11 @@ def test_vjp(rule, case):
         gx = call.pick(out, name)
         assert shape_of(gx) == shape_of(x), \
             f"VJP for {name!r} has shape {shape_of(gx)}, the input {shape_of(x)}"
+        if not any(np.iscomplexobj(c) for c in _leaves(x)):
+            assert not any(np.iscomplexobj(c) for c in _leaves(gx)), \
+                f"VJP for the real input {name!r} is complex"
         for _ in range(2):
-            v = random_like(x, call.rng)
+            v = call.direction(name)
             lhs = inner(g, call.directional(name, v))
             rhs = inner(gx, v)
             assert math.isfinite(lhs) and math.isfinite(rhs), (lhs, rhs)
@@ -207,8 +239,7 @@ def test_vjp(rule, case):
 def test_jvp(rule, case):
     call = Call(rule, case)
     assert call.active, f"case {case.id} differentiates nothing"
-    tangents = {n: random_like(call.value(n), call.rng) if n in call.active else 0.0
-                for n in rule.wrt}
+    tangents = {n: call.direction(n) if n in call.active else 0.0 for n in rule.wrt}
     with np.errstate(divide="ignore", invalid="ignore"):  # elements for inactive params
         out = rule.jvp(*tangents.values(), call.ans, *call.args, **call.kwargs)
     for name in call.active:

@@ -63,12 +63,12 @@ class Adjoint:
 
 
 class _Reverse(ControlFlowAdjoints):
-    def __init__(self, fn: ir.Function, wrt: list[int]):
+    def __init__(self, fn: ir.Function, wrt: list[int], scalar_inputs: str | None = None):
         self.fn = fn
         self.wrt = wrt
         wrt_vars = [fn.params[i] for i in wrt]
         self.active = analysis.activity(fn, wrt_vars)
-        self.shapes = analysis.ShapeClasses(fn)
+        self.shapes = analysis.ShapeClasses(fn, scalar_inputs)
         self.numeric = analysis.numeric_vars(fn)
         self.adj: dict[int, ir.Atom] = {}
         self.out: list = []
@@ -92,8 +92,11 @@ class _Reverse(ControlFlowAdjoints):
         self.out.append(ir.Eqn([out], op, list(args), list(kwargs), loc, self.group))
         return out
 
-    def zeros(self, var: ir.Var, loc=None) -> ir.Var:
-        """A materialised zero adjoint for ``var``."""
+    def zeros(self, var: ir.Var, loc=None) -> ir.Atom:
+        """A materialised zero adjoint for ``var`` (``0.0`` for a number, which
+        needs no look at the value)."""
+        if self.shapes.is_scalar(var):
+            return ir.Const(0.0)
         z = self.emit(ir.Call(True), [helper(runtime.zeros_like), self.primal(var)],
                       adjoint_of=var, loc=loc)
         self.owned.add(z.id)
@@ -385,6 +388,8 @@ class _Reverse(ControlFlowAdjoints):
     def nondifferentiable(self, eqn):
         return nondifferentiable(eqn)
 
-def reverse(fn: ir.Function, wrt: list[int]) -> Adjoint:
-    return _Reverse(fn, wrt).run()
+def reverse(fn: ir.Function, wrt: list[int], scalar_inputs: str | None = None) -> Adjoint:
+    """The adjoint program; with ``scalar_inputs``, specialised to calls whose
+    arguments are all numbers (see :class:`~s2s_ad.ir.analysis.ShapeClasses`)."""
+    return _Reverse(fn, wrt, scalar_inputs).run()
 

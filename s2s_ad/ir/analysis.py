@@ -188,15 +188,26 @@ class ShapeClasses:
     operands are of one class (or Python scalars), copies, and loop-carried
     values that keep their entry's class (an optimistic fixpoint: assume it,
     check it at the end of the body, retry without it if it fails). Python
-    numbers and values computed only from them form the class of scalars."""
+    numbers and values computed only from them form the class of scalars.
 
-    def __init__(self, fn: ir.Function):
+    With ``scalar_inputs`` (one letter per parameter: ``"n"`` a number,
+    ``"s"`` a list or tuple of numbers) the parameters are taken to be such:
+    the variant generated under that assumption is used only for calls whose
+    arguments are."""
+
+    def __init__(self, fn: ir.Function, scalar_inputs: str | None = None):
         self.rejected: set[int] = set()
+        self.scalar_containers: set[int] = set()
         for _ in range(20):
             self.uf = _UnionFind()
             self.uf.find(_SCALAR)
             self.ranges: set[int] = set()
             self.failed = False
+            for p, kind in zip(fn.params, scalar_inputs or "", strict=False):
+                if kind == "n":
+                    self.uf.union(p.id, _SCALAR)
+                elif kind == "s":
+                    self.scalar_containers.add(p.id)
             self._block(fn.body)
             if not self.failed:
                 break
@@ -261,6 +272,12 @@ class ShapeClasses:
         op = eqn.op
         if isinstance(op, (ir.Copy, ir.SetItem)):
             self._union(out, eqn.args[0])
+            if isinstance(eqn.args[0], ir.Var) and eqn.args[0].id in self.scalar_containers:
+                self.scalar_containers.add(out.id)
+            return
+        if isinstance(op, ir.GetItem) and isinstance(eqn.args[0], ir.Var) \
+                and eqn.args[0].id in self.scalar_containers:
+            self._union(out, ir.Const(0))  # an item of a list of numbers is a number
             return
         key, args, kwargs = call_view(eqn)
         if isinstance(op, ir.Call) and isinstance(eqn.args[0], ir.Free):

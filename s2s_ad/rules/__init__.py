@@ -3,7 +3,7 @@
 (when the program being transformed has imported SciPy), so importing
 s2s_ad does not import SciPy."""
 
-from . import linalg_rules, math_rules, numpy_rules, operators, structural  # noqa: F401  (registration)
+from . import fft_rules, linalg_rules, math_rules, numpy_rules, operators, structural  # noqa: F401  (registration)
 from .registry import REGISTRY, Rule, call_view, defjvp, defvjp, lookup, nondiff
 
 __all__ = ["REGISTRY", "Rule", "call_view", "defjvp", "defvjp", "lookup", "nondiff"]

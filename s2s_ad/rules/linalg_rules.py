@@ -418,3 +418,78 @@ for _key in _np2("linalg.svdvals", "linalg.matrix_transpose", "linalg.trace",
                  "linalg.diagonal", "linalg.vecdot"):
     if _key in REGISTRY:
         REGISTRY[_key].name = f"numpy.linalg.{_key.__name__}"
+
+
+# ---------------------------------------------------------------- eig (general, complex)
+# A = U diag(w) U⁻¹ with W = U⁻¹ dA U: dw = diag(W), dU = U (F ∘ W) + U diag(c),
+# F_ij = 1/(w_j - w_i) (i ≠ j). The eigenvectors are only defined up to a
+# complex factor; c fixes it as LAPACK does (numpy's eig): each column keeps
+# unit 2-norm (Re(uᴴ du) = 0) and its largest-modulus entry real (Im du_k = 0).
+# VJPs follow the bilinear convention of fft_rules (the cotangent of z = u + iv
+# is ∂L/∂u - i ∂L/∂v): Ā = U⁻ᵀ (diag(w̄) + F ∘ (Uᵀ Ū')) Uᵀ, Ū' = Ū with the
+# normalisation's adjoint, real for a real A. Distinct eigenvalues only.
+from .fft_rules import cconj_vjp, cimag_vjp, creal_vjp, match_complex_vjp  # noqa: E402
+
+
+def eig_gauge_vjp(u):
+    """1.0 at each eigenvector's entry of largest modulus (the one LAPACK
+    makes real), 0.0 elsewhere."""
+    m = np.abs(u)
+    return (m == np.max(m, axis=-2, keepdims=True)).astype(float)
+
+
+@defvjp(np.linalg.eig, structural=True)
+def eig(g, ans, a):
+    w = ans[0]
+    u = ans[1]
+    eye = np.eye(np.shape(a)[-1])
+    f = (1 - eye) / (np.expand_dims(w, -2) - np.expand_dims(w, -1) + eye)
+    mask = eig_gauge_vjp(u)
+    s = np.sum(g[1] * u, axis=-2, keepdims=True)
+    uk = np.sum(u * mask, axis=-2, keepdims=True)
+    gu = g[1] - creal_vjp(s) * cconj_vjp(u) - match_complex_vjp(1j * cimag_vjp(s) / uk * mask, u)
+    ut = np.swapaxes(u, -1, -2)
+    inner = np.expand_dims(g[0], -1) * eye + f * (ut @ gu)
+    return match_complex_vjp(np.linalg.solve(ut, inner @ ut), a)
+
+
+@defjvp(np.linalg.eig)
+def eig_jvp(da, ans, a):
+    w = ans[0]
+    u = ans[1]
+    eye = np.eye(np.shape(a)[-1])
+    f = (1 - eye) / (np.expand_dims(w, -2) - np.expand_dims(w, -1) + eye)
+    wm = np.linalg.solve(u, da @ u)
+    du = u @ (f * wm)
+    mask = eig_gauge_vjp(u)
+    uk = np.sum(u * mask, axis=-2, keepdims=True)
+    c = match_complex_vjp(-creal_vjp(np.sum(cconj_vjp(u) * du, axis=-2, keepdims=True))
+                          - 1j * cimag_vjp(np.sum(du * mask, axis=-2, keepdims=True)) / uk, u)
+    return np.diagonal(wm, 0, -2, -1), du + u * c
+
+
+def eig_order_vjp(w, w_eig):
+    """For each eigenvalue in ``w`` (eigvals' order), the index of the
+    nearest one in ``w_eig`` (eig's), as an index array for the columns of
+    eig's eigenvectors."""
+    d = np.abs(np.expand_dims(w_eig, -1) - np.expand_dims(w, -2))
+    return np.expand_dims(np.argmin(d, axis=-2), -2)
+
+
+# eigvals: the eigenvalues of eig, eigenvectors recomputed (in eigvals' order)
+@defvjp(np.linalg.eigvals)
+def eigvals(g, ans, a):
+    wu = np.linalg.eig(a)
+    u = np.take_along_axis(wu[1], eig_order_vjp(ans, wu[0]), -1)
+    ut = np.swapaxes(u, -1, -2)
+    return match_complex_vjp(np.linalg.solve(ut, np.expand_dims(g, -1) * ut), a)
+
+
+@defjvp(np.linalg.eigvals)
+def eigvals_jvp(da, ans, a):
+    wu = np.linalg.eig(a)
+    u = np.take_along_axis(wu[1], eig_order_vjp(ans, wu[0]), -1)
+    return np.diagonal(np.linalg.solve(u, da @ u), 0, -2, -1)
+
+
+nondiff(eig_gauge_vjp, eig_order_vjp)

@@ -2104,3 +2104,62 @@ nondiff(
     negated_vjp, pad_mode_vjp, pad_index_vjp, take_index_vjp, along_axis_index_vjp,
     sort_index_vjp, kron_shapes_vjp, linspace_t_vjp, partition_index_vjp,
 )
+
+
+# ================================================================ np.gradient
+# Linear in f: along each axis a it is f ↦ D_a f for a matrix D_a fixed by
+# the spacing and edge_order (central differences inside, one-sided at the
+# ends), so the JVP is np.gradient of the tangent and the VJP applies each
+# D_aᵀ to its cotangent and adds them up. D_a is np.gradient of an identity
+# matrix. The spacings (varargs: scalars or coordinate arrays) are constants.
+# With more than one axis the result is a tuple (structural).
+
+
+def _gradient_axes(ndim, axis):
+    if axis is None:
+        return list(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return [int(a) % ndim for a in axis]
+    return [int(axis) % ndim]
+
+
+def gradient_apply_vjp(f, varargs, axis, edge_order):
+    """``np.gradient(f, *varargs, axis=axis, edge_order=edge_order)``."""
+    return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
+
+
+def gradient_transpose_vjp(g, shape, varargs, axis, edge_order):
+    """The adjoint of :func:`gradient_apply_vjp` on arrays of ``shape``: the
+    cotangent of ``f`` for the cotangent ``g`` of ``np.gradient``'s result
+    (an array, or a tuple/list of arrays for several axes)."""
+    axes = _gradient_axes(len(shape), axis)
+    gs = [g] if len(axes) == 1 else list(g)
+    spacings = list(varargs) if len(varargs) == len(axes) else list(varargs) * len(axes)
+    if not varargs:
+        spacings = [1.0] * len(axes)
+    out = 0.0
+    for ga, a, h in zip(gs, axes, spacings, strict=True):
+        d = np.gradient(np.eye(shape[a]), h, axis=0, edge_order=edge_order)
+        out = out + np.moveaxis(np.tensordot(d, ga, axes=([0], [a])), 0, a)
+    return out
+
+
+@defvjp(np.gradient, wrt=("f",), structural=True)
+def gradient(g, ans, f, *varargs, axis=None, edge_order=1):
+    return gradient_transpose_vjp(g, np.shape(f), varargs, axis, edge_order)
+
+
+@defjvp(np.gradient)
+def gradient_jvp(df, ans, f, *varargs, axis=None, edge_order=1):
+    return gradient_apply_vjp(df, varargs, axis, edge_order)
+
+
+# both helpers are linear in their first argument
+@defjvp(gradient_apply_vjp)
+def gradient_apply_jvp(df, ans, f, varargs, axis, edge_order):
+    return gradient_apply_vjp(df, varargs, axis, edge_order)
+
+
+@defjvp(gradient_transpose_vjp)
+def gradient_transpose_jvp(dg, ans, g, shape, varargs, axis, edge_order):
+    return gradient_transpose_vjp(dg, shape, varargs, axis, edge_order)
