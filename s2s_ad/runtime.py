@@ -55,6 +55,8 @@ def zeros_like(x):
     and dicts."""
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if x is None:  # a value never assigned on this path: its zero is a plain 0.0
+        return 0.0
     if isinstance(x, (bool, np.bool_, str)):
         return None
     if isinstance(x, (np.generic, numbers.Number)):

@@ -315,13 +315,17 @@ class ControlFlowAdjoints:
     def augment_loop(self, L: ir.Loop) -> list:
         plan = self.plans.get(id(L))
         body = self.augment(L.body)
+        # a value first assigned inside the loop, that the backward reads after it,
+        # starts at None: the loop may end (or return) before assigning it
+        L_init = [ir.Const(None) if ir.is_undefined(i) and (o.id in self.read or c.id in self.read)
+                  else i for c, i, o in zip(L.carried, L.init, L.outs, strict=True)]
         if plan is None:
-            return [ir.Loop(L.kind, L.carried, L.init, body, L.next, L.outs, L.iterable,
+            return [ir.Loop(L.kind, L.carried, L_init, body, L.next, L.outs, L.iterable,
                             L.target, L.cond_block, L.cond, L.exit_flags, L.loc)]
         before = []
         for v in plan.saved:
             before.append(ir.Eqn([plan.stacks[v.id]], ir.Build("list"), [], loc=L.loc))
-        carried, init, nxt, outs = list(L.carried), list(L.init), list(L.next), list(L.outs)
+        carried, init, nxt, outs = list(L.carried), L_init, list(L.next), list(L.outs)
         saved_ids = {v.id for v in plan.saved}
         # a saved value first assigned inside the loop has no value before it:
         # start it at None so the first iteration can save it
