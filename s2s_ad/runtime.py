@@ -129,7 +129,7 @@ def index_add(acc, index, g):
         else:
             np.add.at(acc, index, g)
         return acc
-    if isinstance(acc, list):
+    if isinstance(acc, (list, dict)):
         acc[index] = add_grads(acc[index], g)
         return acc
     return add_grads(acc, getitem_vjp(g, acc, index))

@@ -109,6 +109,8 @@ class _Reverse(ControlFlowAdjoints):
         if prev is None:
             if isinstance(contrib, ir.Var) and contrib.id in self.fresh:
                 contrib.adjoint_of = var  # name it after its primal: bx
+                if self._getitem_contribution(contrib) is not None:
+                    self.owned.add(contrib.id)  # a fresh array (or container) of zeros
             self.adj[var.id] = contrib
             return
         scattered = self._getitem_contribution(contrib)
