@@ -200,6 +200,8 @@ ALL_OPS: dict[str, Op] = {o.name: o for o in [
     # array methods
     _method("sum"), _method("mean"), _method("prod"), _method("max"), _method("min"),
     _method("reshape"), _method("transpose"), _method("clip"), _method("dot"),
+    # what control-flow programs use besides: list accumulators, exact shapes
+    _fn("stack"), _fn("ones"), _op("builtin_sum", builtins.sum),
 ]}
 
 
@@ -248,6 +250,21 @@ def instrumented(text: str) -> str:
     return text.replace(H_OPEN, "").replace(H_CLOSE, "")
 
 
+# A ``return`` of the main function carries two expressions: the scalar one
+# of the grad variant and the array one of the vjp variant.
+R_OPEN, R_SEP, R_CLOSE = "\ue002", "\ue003", "\ue004"
+_RETURN = re.compile(f"{R_OPEN}([^{R_SEP}]*){R_SEP}([^{R_CLOSE}]*){R_CLOSE}")
+
+
+def two_returns(scalar: str, array: str) -> str:
+    return f"{R_OPEN}{scalar}{R_SEP}{array}{R_CLOSE}"
+
+
+def variant(text: str, which: int) -> str:
+    """``text`` with each two-way return resolved: 1 = scalar, 2 = array."""
+    return _RETURN.sub(lambda m: m.group(which), text)
+
+
 # ---------------------------------------------------------------- values
 
 #: Shapes the inputs are drawn from (the matrix ``W`` is (3, 3)).
@@ -274,10 +291,22 @@ class Val:
     active: bool = True      # depends on an input
     integral: bool = False   # may hold integers (int constants, int inputs)
     ident: int | None = None  # the object: names bound to the same value share it
+    # s2s_ad may see a view or an alias here (any subscript, ``.T``, reshape,
+    # a value merged from branches or loop iterations, a ternary, a call's
+    # result): ``name op= e`` is never generated on it.
+    maybe_view: bool = False
+    also: frozenset = frozenset()  # other buffers it may share (merges, ternaries, calls)
+    also_ids: frozenset = frozenset()  # other objects it may be (merges, ternaries, calls)
 
     @property
     def ndim(self):
         return len(self.shape)
+
+    def bufs(self) -> frozenset:
+        return self.also | ({self.buf} if self.buf is not None else frozenset())
+
+    def ids(self) -> frozenset:
+        return self.also_ids | ({self.ident} if self.ident is not None else frozenset())
 
 
 def fresh(shape, *, array=None, active=True, integral=False) -> Val:
@@ -290,8 +319,32 @@ def fresh(shape, *, array=None, active=True, integral=False) -> Val:
 
 def view(of: Val, shape) -> Val:
     """A view (slice, transpose, reshape) of ``of``: same buffer."""
-    return Val(tuple(shape), True, of.buf if of.array else next(_buffers), of.active,
-               of.integral, next(_idents))
+    buf = of.buf if of.array and of.buf is not None else next(_buffers)
+    return Val(tuple(shape), True, buf, of.active, of.integral, next(_idents),
+               maybe_view=True, also=of.also)
+
+
+def alias(val: Val, *of: Val, array=None) -> Val:
+    """``val``, which may share memory with (or be) any of ``of``."""
+    also = frozenset().union(*(o.bufs() for o in of)) | val.also
+    ids = frozenset().union(*(o.ids() for o in of)) | val.also_ids
+    return dataclasses.replace(val, maybe_view=True, also=also, also_ids=ids,
+                               array=val.array if array is None else array)
+
+
+def merge(vals: Sequence[Val]) -> Val | None:
+    """The value of a name after control flow joins paths that bound it to
+    ``vals``: the common value, or an unknown one of the same shape that may
+    be any of them (never updated in place); ``None`` if the shapes differ."""
+    first = vals[0]
+    if all(v == first for v in vals):
+        return first
+    if any(v.shape != first.shape for v in vals):
+        return None
+    return Val(first.shape, any(v.array for v in vals), None, any(v.active for v in vals),
+               any(v.integral for v in vals), next(_idents), maybe_view=True,
+               also=frozenset().union(*(v.bufs() for v in vals)),
+               also_ids=frozenset().union(*(v.ids() for v in vals)))
 
 
 def result(shape, *operands: Expr, integral=None, array=None) -> Val:
@@ -355,42 +408,134 @@ def reduced_shape(shape, axis, keepdims):
 
 
 @dataclass
+class LoopCtx:
+    """The loop whose body is being generated."""
+
+    sure_once: bool                # the body runs at least once (a non-empty range, an array)
+    exit_scopes: list = field(default_factory=list)  # scopes at its break/continue statements
+    exited: bool = False           # a break/continue/return was generated in the body so far
+    sure_defs: set = field(default_factory=set)  # names bound in the body before any exit
+
+
+@dataclass
+class FnCtx:
+    """The function being generated: what its ``return`` statements return."""
+
+    kind: str                      # "main" or "helper"
+    ret_shape: tuple = ()          # a helper's return shape (every return site agrees)
+    like: str | None = None        # a helper returning ``like * scalar``: its protected param
+
+
+@dataclass
 class Scope:
     """The variables visible at a program point (name → :class:`Val`), in the
-    order they were last assigned."""
+    order they were last assigned.
+
+    Inside a loop body the names bound before the loop are *pinned*: a
+    reassignment keeps their shape, so the next iteration sees what the
+    generator assumed. Loop variables, counters and int parameters are
+    *protected* (read only) and ``ints`` knows their range (for indexing).
+    ``lists`` are the list accumulators (name → element shape)."""
 
     vars: dict[str, Val] = field(default_factory=dict)
     param_bufs: set[int] = field(default_factory=set)
+    pinned: dict[str, tuple] = field(default_factory=dict)   # name -> (shape, array)
+    protected: set[str] = field(default_factory=set)
+    ints: dict[str, tuple] = field(default_factory=dict)      # name -> (lo, hi)
+    lists: dict[str, tuple] = field(default_factory=dict)     # name -> element shape
+    frozen_lists: set[str] = field(default_factory=set)       # iterated: no append
+    loop: LoopCtx | None = None
+    fn: FnCtx | None = None
+    # Names bound on some paths only (dropped at a join): never read again,
+    # but s2s_ad still counts them as aliases of what they may be bound to.
+    ghosts: dict[str, Val] = field(default_factory=dict)
 
     def assign(self, name: str, val: Val) -> None:
         if val.ident is None:  # a constant gets an identity when it is named
             val = dataclasses.replace(val, ident=next(_idents))
         self.vars.pop(name, None)
         self.vars[name] = val
+        self.ints.pop(name, None)
+        self.ghosts.pop(name, None)
+        if self.loop is not None and not self.loop.exited:
+            self.loop.sure_defs.add(name)
 
     def copy(self) -> Scope:
-        return Scope(dict(self.vars), set(self.param_bufs))
+        return Scope(dict(self.vars), set(self.param_bufs), dict(self.pinned),
+                     set(self.protected), dict(self.ints), dict(self.lists),
+                     set(self.frozen_lists), self.loop, self.fn, dict(self.ghosts))
 
     def names(self, pred=lambda v: True) -> list[str]:
         return sorted(n for n, v in self.vars.items() if pred(v))
+
+    def targets(self, pred=lambda v: True) -> list[str]:
+        """Names a statement may rebind."""
+        return [n for n in self.names(pred) if n not in self.protected]
+
+    def fits(self, name: str, val: Val) -> bool:
+        """Whether ``name`` may be rebound to ``val`` here (pinned names keep
+        their shape, and a scalar does not become a 0-d array)."""
+        if name in self.protected:
+            return False
+        pin = self.pinned.get(name)
+        if pin is None:
+            return True
+        shape, array = pin
+        return val.shape == shape and (array or not val.array)
+
+    def pin_all(self) -> None:
+        for n, v in self.vars.items():
+            self.pinned.setdefault(n, (v.shape, v.array))
 
     def can_update_in_place(self, name) -> bool:
         """Whether ``name op= e`` may be generated: the same in NumPy, the
         oracles and s2s_ad."""
         v = self.vars[name]
-        others = [w for n, w in self.vars.items() if n != name]
-        if v.ident is not None and any(w.ident == v.ident for w in others):
+        if name in self.protected or v.maybe_view:
+            # s2s_ad refuses `a += e` when `a` may be a view (any subscript,
+            # `.T`, a reshape), as it cannot tell an array (updated in place,
+            # seen through the view's base) from a number.
+            return False
+        others = [w for n, w in [*self.vars.items(), *self.ghosts.items()] if n != name]
+        if any(w.ids() & v.ids() for w in others):
             # s2s_ad refuses `a += e` when another name is bound to a's
             # object, as it cannot tell an array (updated in place, seen by
             # both names) from a number (rebound).
             return False
         if not v.array:
             return True  # immutable: `v += e` rebinds, the same in every engine
+        if self.loop is not None:
+            # In a loop body, a name bound in an earlier iteration may share
+            # the array: never in place there.
+            return False
         # In place on an array: nothing else may see the buffer (a view,
         # a parameter: the caller's array). An inactive array is a plain
         # ndarray in the oracles, where `ndarray += Tensor` is an error.
-        shared = any(w.buf == v.buf for w in others)
-        return v.active and not (shared or v.integral or v.buf in self.param_bufs)
+        mine = v.bufs()
+        shared = any(w.bufs() & mine for w in others)
+        return v.active and not (shared or v.integral or mine & self.param_bufs)
+
+    @staticmethod
+    def join(base: Scope, paths: list[Scope]) -> Scope:
+        """The scope where the control-flow ``paths`` meet again: names bound
+        on every path (with a merged value), lists known on every path.
+        ``base`` (the scope before the branch or loop) gives the context."""
+        out = base.copy()
+        out.vars = {}
+        first = paths[0]
+        for n in first.vars:
+            if all(n in p.vars for p in paths):
+                val = merge([p.vars[n] for p in paths])
+                if val is not None:
+                    out.vars[n] = val
+        for p in paths:
+            for n, v in [*p.ghosts.items(), *p.vars.items()]:
+                if n not in out.vars:
+                    old = out.ghosts.get(n)
+                    out.ghosts[n] = v if old is None else alias(old, v)
+        out.ints = {n: r for n, r in base.ints.items() if out.vars.get(n) == base.vars.get(n)}
+        out.lists = {n: s for n, s in first.lists.items() if all(n in p.lists for p in paths)}
+        return out
 
 
 # ---------------------------------------------------------------- programs
@@ -398,31 +543,38 @@ class Scope:
 
 @dataclass
 class Program:
-    """A generated program. ``source`` returns a scalar (for ``grad``);
-    ``vjp_source`` is the same body returning an array (for ``vjp``)."""
+    """A generated program (the function ``name``, after the helper functions
+    it calls). ``source`` returns a scalar (for ``grad``); ``vjp_source`` is
+    the same program returning arrays (for ``vjp``)."""
 
     name: str
     params: list[str]
     shapes: list[tuple]
-    kinds: list[str]    # "array", or how a scalar is passed: float, int, float64, array0
-    text: str           # with hidden segments
-    vjp_text: str
+    kinds: list[str]    # "array", "count" (an int loop bound, not differentiated),
+    #                     or how a scalar is passed: float, int, float64, array0
+    text: str           # with hidden segments and two-way returns
+    features: frozenset = frozenset()  # the constructs it uses (see FEATURES)
 
     @property
     def source(self) -> str:
-        return plain(self.text)
+        return plain(variant(self.text, 1))
 
     @property
     def vjp_source(self) -> str:
-        return plain(self.vjp_text)
+        return plain(variant(self.text, 2))
 
     @property
     def instrumented(self) -> str:
-        return instrumented(self.text)
+        return instrumented(variant(self.text, 1))
 
     @property
     def nargs(self) -> int:
         return len(self.params)
+
+    @property
+    def wrt(self) -> tuple:
+        """The differentiated arguments: all but the int loop bounds."""
+        return tuple(i for i, k in enumerate(self.kinds) if k != "count")
 
     def random_inputs(self, rng: np.random.Generator, lo=-2.0, hi=2.0) -> list:
         out = []
@@ -431,6 +583,8 @@ class Program:
                 out.append(rng.uniform(lo, hi, size=shape))
             elif kind == "int":
                 out.append(int(rng.choice([-2, -1, 1, 2])))
+            elif kind == "count":
+                out.append(int(rng.integers(0, 4)))
             else:
                 x = float(rng.uniform(lo, hi))
                 out.append({"float": x, "float64": np.float64(x),
@@ -494,7 +648,12 @@ def margins(program: Program, args) -> Margins:
             m.value = max(m.value, float(np.abs(a).max()))
         return e
 
-    g = {"np": np, "_k": k, "_k2": k2, "_kclip": kclip, "_kext": kext, "_v": v}
+    def kc(s, *thresholds):  # a comparison `s < t`: the gap between s and t
+        for t in thresholds:
+            k(np.asarray(s, dtype=float) - np.asarray(t, dtype=float))
+        return s
+
+    g = {"np": np, "_k": k, "_k2": k2, "_kclip": kclip, "_kext": kext, "_v": v, "_kc": kc}
     exec(compile(program.instrumented, f"<instrumented {program.name}>", "exec"), g)
     # Overflow anywhere (np.cosh(50 * v) = inf inside a finite 1 / np.cosh(...))
     # would turn derivatives into inf * 0 = nan.
@@ -518,6 +677,54 @@ TRICKY_NAMES = ["t{n}", "_t{n}", "b{n}", "bv{n}", "v{n}_1", "bx", "by", "out", "
                 "require_scalar", "keepdims_shape_vjp", "add_grads", "np_1", "x_1",
                 "grad_prog", "prog_fwd", "prog_bwd", "prog", "i", "seq"]
 TRICKY_PARAMS = ["bx", "g", "residuals", "out", "t0", "ans", "by", "x_1"]
+
+#: The constructs a control-flow program may use (``Program.features``).
+FEATURES = [
+    "if", "elif", "else", "ternary", "and", "or", "not", "chained-comparison",
+    "data-condition", "int-condition", "for-range", "for-range-step", "for-range-int-arg",
+    "for-range-len", "for-array", "for-list", "enumerate", "zip", "reversed", "while",
+    "while-true", "break", "continue", "return-in-branch", "return-in-loop", "helper",
+    "call", "call-in-loop", "recursion", "list", "list-append-in-loop", "list-use",
+    "loop-index", "loop-carried-scalar", "loop-carried-array", "value-from-loop-used-after",
+    "value-bound-in-branches", "nesting-2", "nesting-3",
+]
+
+
+def indent(lines: list[str]) -> list[str]:
+    return ["    " + line if line else line for line in lines]
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A generated helper function: ``params`` are ``(name, shape, kind)``
+    with kind "value" or "count" (an int)."""
+
+    name: str
+    params: list
+    ret_shape: tuple
+
+
+HELPER_PARAMS = ("a", "b", "n")
+
+#: Thresholds of data comparisons.
+THRESHOLDS = ["0.0", "0.5", "-0.5", "1.0", "0.25", "-1.0", "1.5"]
+
+#: Loop-carried updates of a pinned name ``{v}`` by an expression ``{e}``
+#: (``{c}`` a small coefficient): they keep the name's shape and mostly
+#: keep values bounded over a few iterations.
+UPDATE_FORMS = [
+    ("{v} + {c} * {e}", ("add", "mul")),
+    ("{c} * {v} + {e}", ("add", "mul")),
+    ("np.tanh({v} + {e})", ("tanh", "add")),
+    ("{v} * np.cos({e})", ("mul", "cos")),
+    ("{v} - {c} * np.sin({v} * {e})", ("sub", "mul", "sin")),
+    ("{v} += {c} * {e}", ("add", "mul")),
+]
+
+#: Control-flow statement kinds (nested up to ``max_nest`` levels).
+CONTROL_KINDS = [("stmt_if", 5), ("stmt_for", 6), ("stmt_while", 3)]
+#: Statement kinds that only make sense in a loop body.
+LOOP_KINDS = [("stmt_update", 6), ("stmt_exit", 4)]
 
 #: Straight-line statement kinds, ``(method name, weight)``.
 STATEMENT_KINDS = [
@@ -585,22 +792,38 @@ BINARY_FORMS = [
 
 
 class Generator:
-    """Builds one random program from ``ops`` (default :data:`AVAILABLE_OPS`)."""
+    """Builds one random program from ``ops`` (default :data:`AVAILABLE_OPS`).
+
+    ``control=True`` adds the control-flow kinds (:data:`CONTROL_KINDS`):
+    ``if``/``elif``/``else``, ternaries, ``and``/``or``/``not``, chained
+    comparisons, ``for`` over ranges, arrays, lists, ``enumerate``, ``zip``
+    and ``reversed``, ``while`` loops, ``break``/``continue``, early
+    ``return``, list accumulators, and calls to 0-2 generated helper
+    functions (one of them possibly recursive), nested up to ``max_nest``."""
 
     def __init__(self, chooser: Chooser, ops: dict[str, Op] | None = None,
-                 max_stmts: int = 10, max_depth: int = 2):
+                 max_stmts: int | None = None, max_depth: int = 2, control: bool = False,
+                 max_nest: int = 3, budget: int = 28):
         self.c = chooser
         self.ops = AVAILABLE_OPS if ops is None else ops
-        self.max_stmts = max_stmts
+        self.control = control
+        self.max_stmts = max_stmts if max_stmts is not None else (6 if control else 10)
         self.max_depth = max_depth
+        self.max_nest = max_nest
+        self.budget = budget           # statements left before blocks shrink to one
         self._names = itertools.count()
         self._taken: set[str] = set()
+        self.helpers: list[Helper] = []
+        self.features: set[str] = set()
 
     def has(self, *names) -> bool:
         return all(n in self.ops for n in names)
 
     def usable(self, forms):
         return [f for f in forms if self.has(*f[1])]
+
+    def feature(self, *names) -> None:
+        self.features.update(names)
 
     # ------------------------------------------------------------ program
 
@@ -615,29 +838,70 @@ class Generator:
             params.append("W")
             shapes.append(MATRIX_SHAPE)
         kinds = [c.weighted(SCALAR_KINDS) if s == () else "array" for s in shapes]
+        if self.control and c.boolean(0.25):
+            params.append("n")   # an int loop bound, not differentiated
+            shapes.append(())
+            kinds.append("count")
         self._taken.update(params)
-        scope = Scope()
+        self._taken.update(HELPER_PARAMS)
+        lines: list[str] = []
+        if self.control:
+            for k in range(c.weighted([(0, 4), (1, 4), (2, 2)])):
+                lines += self.gen_helper(k, [s for s, kd in zip(shapes, kinds, strict=True)
+                                             if kd != "count"])
+        scope = Scope(fn=FnCtx("main"))
         for p, s, kind in zip(params, shapes, kinds, strict=True):
+            if kind == "count":
+                scope.assign(p, Val((), False, None, active=False, integral=True))
+                scope.protected.add(p)
+                scope.ints[p] = (0, 3)
+                continue
             v = fresh(s, array=kind in ("array", "array0"), integral=kind == "int")
             scope.assign(p, v)
             if v.buf is not None:
                 scope.param_bufs.add(v.buf)
         body, scope = self.gen_block(scope, depth=0)
-        head = f"def {name}({', '.join(params)}):\n"
-        body = "".join(f"    {line}\n" for line in body)
-        text = head + body + f"    return {record(self.return_scalar(scope))}\n"
-        vjp_text = head + body + f"    return {self.return_array(scope)}\n"
-        return Program(name, params, shapes, kinds, text, vjp_text)
+        lines.append(f"def {name}({', '.join(params)}):")
+        lines += indent(body + [self.return_stmt(scope)])
+        text = "".join(line + "\n" for line in lines)
+        return Program(name, params, shapes, kinds, text, frozenset(self.features))
 
-    def gen_block(self, scope: Scope, depth: int) -> tuple[list[str], Scope]:
+    def gen_block(self, scope: Scope, depth: int, nmax: int | None = None
+                  ) -> tuple[list[str], Scope]:
         """Statements (source lines, unindented) and the scope after them.
-        Control-flow kinds would recurse with ``depth + 1`` and join their
-        branches' scopes; straight-line kinds extend ``scope``."""
+        Control-flow kinds recurse with ``depth + 1`` on copies of ``scope``
+        and join their paths' scopes back into it."""
         lines: list[str] = []
-        for _ in range(self.c.integer(1, self.max_stmts)):
-            kind = self.c.weighted(STATEMENT_KINDS)
+        nmax = self.max_stmts if nmax is None else nmax
+        if self.control and self.budget <= 0:
+            nmax = 1
+        count = self.c.integer(1, nmax)
+        # Every control-flow program has control flow in its main body.
+        forced = self.c.integer(0, count - 1) if (
+            self.control and depth == 0 and scope.fn is not None and scope.fn.kind == "main"
+        ) else -1
+        for k in range(count):
+            kinds = CONTROL_KINDS if k == forced else self.statement_kinds(scope, depth)
+            kind = self.c.weighted(kinds)
+            self.budget -= 1
             lines.extend(getattr(self, kind)(scope, depth))
+        if depth >= 2:
+            self.feature(f"nesting-{depth}")
         return lines, scope
+
+    def statement_kinds(self, scope: Scope, depth: int) -> list:
+        if not self.control:
+            return STATEMENT_KINDS
+        kinds = list(STATEMENT_KINDS)
+        if depth < self.max_nest and self.budget > 0:
+            kinds += CONTROL_KINDS
+        if scope.loop is not None:
+            kinds += LOOP_KINDS
+        if self.has("stack", "sum") or self.has("builtin_sum"):
+            kinds.append(("stmt_list", 2 if depth == 0 else 1))
+        if self.appendable(scope):
+            kinds += [("stmt_append", 4 if scope.loop is not None else 1), ("stmt_list_use", 2)]
+        return kinds
 
     def new_name(self, prefix="v") -> str:
         """A fresh variable name; sometimes one that s2s_ad's generated code
@@ -660,8 +924,14 @@ class Generator:
 
     def stmt_reassign(self, scope, depth):
         """Rebind an existing name (parameters too), often from itself."""
-        name = self.c.choice(scope.names())
-        e = self.expr(scope, self.max_depth, prefer=name)
+        names = scope.targets()
+        if not names:
+            return self.stmt_assign(scope, depth)
+        name = self.c.choice(names)
+        pin = scope.pinned.get(name)
+        e = self.expr(scope, self.max_depth, compat=pin[0] if pin else None, prefer=name)
+        if not scope.fits(name, e.val):
+            return self.stmt_update(scope, depth, name) if pin else self.stmt_assign(scope, depth)
         scope.assign(name, e.val)
         return [f"{name} = {record(e.text)}"]
 
@@ -674,7 +944,8 @@ class Generator:
         name = self.c.choice(candidates)
         target = scope.vars[name]
         sym, _ = self.c.choice(ops)
-        compat = target.shape if target.array else None
+        pin = scope.pinned.get(name)
+        compat = target.shape if target.array else (pin[0] if pin else None)
         if sym == "/":
             e = self.positive(scope, 1, compat)
         else:
@@ -684,26 +955,33 @@ class Generator:
                 return self.stmt_assign(scope, depth)
             new = target  # updated in place: same buffer, same shape
         else:
+            if pin and broadcast(target.shape, e.shape) != pin[0]:
+                e = self.to_scalar(e)
             t = Expr(name, target, True)
             new = result(broadcast(target.shape, e.shape), t, e,
                          integral=target.integral and e.val.integral and sym != "/")
+            if not scope.fits(name, new):
+                return self.stmt_assign(scope, depth)
         scope.assign(name, new)
         return [f"{name} {sym}= {record(e.text)}"]
 
     def stmt_tuple(self, scope, depth):
         """``a, b = e1, e2``, or a swap ``a, b = b, a``."""
-        if len(scope.vars) >= 2 and self.c.boolean(0.3):
-            a, b = self.distinct_names(scope, 2)
+        names = scope.targets()
+        if len(names) >= 2 and self.c.boolean(0.3):
+            a, b = self.distinct_names(names, 2)
             va, vb = scope.vars[a], scope.vars[b]
-            scope.assign(a, vb)
-            scope.assign(b, va)
-            return [f"{a}, {b} = {b}, {a}"]
+            if scope.fits(a, vb) and scope.fits(b, va):
+                scope.assign(a, vb)
+                scope.assign(b, va)
+                return [f"{a}, {b} = {b}, {a}"]
         e1 = self.expr(scope, 1)
         e2 = self.expr(scope, 1)
         targets = []
-        for _ in range(2):
-            if self.c.boolean(0.25):
-                targets.append(self.c.choice(scope.names()))
+        for e in (e1, e2):
+            if names and self.c.boolean(0.25):
+                t = self.c.choice(names)
+                targets.append(t if scope.fits(t, e.val) else self.new_name())
             else:
                 targets.append(self.new_name())
         if targets[0] == targets[1]:
@@ -733,8 +1011,7 @@ class Generator:
         scope.assign(name, e.val)
         return [f"{name} = {e.text}"]
 
-    def distinct_names(self, scope, k):
-        names = scope.names()
+    def distinct_names(self, names, k):
         out: list[str] = []
         while len(out) < k:
             n = self.c.choice(names)
@@ -742,11 +1019,541 @@ class Generator:
                 out.append(n)
         return out
 
+    # ------------------------------------------------------------ control flow
+
+    def become(self, scope: Scope, joined: Scope) -> None:
+        """Make ``scope`` (which the caller holds) the joined scope."""
+        scope.vars, scope.ints, scope.lists = joined.vars, joined.ints, joined.lists
+        scope.ghosts = joined.ghosts
+
+    def stmt_if(self, scope, depth):
+        """``if``/``elif``/``else`` on data-dependent conditions; sometimes one
+        branch returns early, sometimes every branch binds a new name."""
+        c = self.c
+        n_cond = 1 + c.weighted([(0, 6), (1, 3), (2, 1)])
+        has_else = c.boolean(0.5)
+        total = n_cond + has_else
+        returning = c.integer(0, total - 1) if c.boolean(0.25) else None
+        out = None  # a name every live branch binds, with its shape
+        if has_else and c.boolean(0.35):
+            out = (self.new_name(), self.c.choice(self.shapes_in(scope)))
+        lines: list[str] = []
+        live: list[Scope] = []
+        self.feature("if")
+        for b in range(total):
+            if b < n_cond:
+                lines.append(f"{'if' if b == 0 else 'elif'} {self.cond(scope)}:")
+                self.feature("elif" if b else "if")
+            else:
+                lines.append("else:")
+                self.feature("else")
+            bscope = scope.copy()
+            if c.boolean(0.7):
+                bscope.pin_all()  # else a name may change shape in a branch (and is dropped)
+            body, bscope = self.gen_block(bscope, depth + 1, nmax=3)
+            if b == returning:
+                body.append(self.return_stmt(bscope))
+                self.feature("return-in-loop" if scope.loop else "return-in-branch")
+            else:
+                if out is not None:
+                    e = self.exact_expr(bscope, out[1])
+                    if e is None:  # the join drops the name: shapes differ
+                        e = self.exact_expr(bscope, ())
+                    body.append(f"{out[0]} = {record(e.text)}")
+                    bscope.assign(out[0], e.val)
+                live.append(bscope)
+            lines += indent(body)
+        paths = live + ([] if has_else else [scope])
+        joined = Scope.join(scope, paths)
+        if out is not None and out[0] in joined.vars:
+            self.feature("value-bound-in-branches")
+            if scope.loop is not None and not scope.loop.exited:
+                scope.loop.sure_defs.add(out[0])
+        self.become(scope, joined)
+        return lines
+
+    def stmt_for(self, scope, depth):
+        header, bindings, sure_once, frozen = self.for_header(scope)
+        if header is None:
+            return self.stmt_assign(scope, depth)
+        body_scope = scope.copy()
+        body_scope.pin_all()
+        ctx = LoopCtx(sure_once)
+        body_scope.loop = ctx
+        for name, val, rng in bindings:
+            body_scope.assign(name, val)
+            body_scope.protected.add(name)
+            if rng is not None:
+                body_scope.ints[name] = rng
+        if frozen:
+            body_scope.frozen_lists.add(frozen)
+        body, end = self.gen_block(body_scope, depth + 1, nmax=3)
+        self.after_loop(scope, end, ctx, {n for n, _, _ in bindings})
+        return [header] + indent(body)
+
+    def stmt_while(self, scope, depth):
+        """A counter and (usually) a data condition: terminates by construction."""
+        c = self.c
+        k = self.new_name("k")
+        bound = c.integer(1, 4)
+        form = c.weighted([("and", 4), ("counter", 1), ("true", 2)])
+        lines = [f"{k} = 0"]
+        scope.assign(k, Val((), False, None, active=False, integral=True))
+        scope.protected.add(k)
+        scope.ints[k] = (0, bound)   # what the loop condition sees
+        self.feature("while")
+        if form == "and":
+            cond = self.compare(scope)
+            cond = (f"{k} < {bound} and {cond}" if c.boolean(0.7)
+                    else f"{cond} and {k} < {bound}")
+            lines.append(f"while {cond}:")
+        elif form == "counter":
+            lines.append(f"while {k} < {bound}:")
+        else:
+            lines.append("while True:")
+            self.feature("while-true")
+        body_scope = scope.copy()
+        body_scope.pin_all()
+        ctx = LoopCtx(form == "counter")
+        body_scope.loop = ctx
+        body = [f"{k} = {k} + 1" if c.boolean(0.5) else f"{k} += 1"]
+        body_scope.assign(k, Val((), False, None, active=False, integral=True))
+        body_scope.ints[k] = (1, bound)
+        if form == "true":
+            bound = max(bound, 2)
+            cond = f"{k} >= {bound}"
+            if c.boolean(0.7):
+                cond += f" or {self.compare(body_scope)}"
+            body += [f"if {cond}:", "    break"]
+            ctx.exit_scopes.append(body_scope.copy())
+            ctx.exited = True
+            body_scope.ints[k] = (1, bound - 1)
+        more, end = self.gen_block(body_scope, depth + 1, nmax=3)
+        self.after_loop(scope, end, ctx, set())
+        scope.ints[k] = (0, bound)
+        return lines + indent(body + more)
+
+    def after_loop(self, scope: Scope, end: Scope, ctx: LoopCtx, bindings: set) -> None:
+        """Join the paths out of a loop into ``scope``: the end of the body,
+        every break/continue, and (if the body may not run) the entry."""
+        # A name bound before the loop may still hold its entry value (s2s_ad
+        # assumes so even for a loop that surely runs), so it is merged with
+        # it; a name first bound in the body is kept only if the body surely
+        # ran to its binding.
+        joined = Scope.join(scope, [scope, end] + ctx.exit_scopes)
+        if ctx.sure_once:
+            inner = Scope.join(scope, [end] + ctx.exit_scopes)
+            for n, v in inner.vars.items():
+                if n not in scope.vars and n not in bindings and n in ctx.sure_defs:
+                    joined.vars[n] = v
+                    joined.ghosts.pop(n, None)
+        kept = [n for n in joined.vars if n not in scope.vars]
+        if kept:
+            self.feature("value-from-loop-used-after")
+            if scope.loop is not None and not scope.loop.exited:
+                scope.loop.sure_defs.update(kept)
+        for n in joined.vars:
+            if n in scope.vars and joined.vars[n] != scope.vars[n]:
+                self.feature("loop-carried-" + ("array" if joined.vars[n].ndim else "scalar"))
+        self.become(scope, joined)
+
+    def for_header(self, scope):
+        """``for ... in ...:`` and its bindings ``(name, Val, int range or None)``,
+        whether the body surely runs once, and a list it must not append to."""
+        c = self.c
+        arrays = scope.names(lambda v: v.ndim > 0)
+        forms = [("range", 4), ("range-step", 2), ("reversed-range", 1)]
+        if scope.ints:
+            forms.append(("range-int", 2))
+        if arrays:
+            forms += [("rows", 3), ("enumerate", 2), ("zip", 2), ("range-len", 1),
+                      ("reversed", 1), ("enumerate-zip", 1)]
+        forms.append(("literal", 1))
+        if scope.lists:
+            forms.append(("list", 2))
+        form = c.weighted(forms)
+        int_val = Val((), False, None, active=False, integral=True)
+        i = self.new_name("i") if form not in ("rows", "zip", "reversed", "literal", "list") \
+            else None
+
+        def int_binding(lo, hi):
+            if c.boolean(0.15) and form == "range":
+                return "_", []
+            return i, [(i, int_val, (lo, hi))]
+
+        if form == "range":
+            k = c.integer(1, 4)
+            target, b = int_binding(0, k - 1)
+            self.feature("for-range")
+            return f"for {target} in range({k}):", b, True, None
+        if form in ("range-step", "reversed-range"):
+            start = c.integer(-1, 2)
+            step = c.choice([1, 2, -1]) if form == "range-step" else 1
+            length = c.weighted([(1, 3), (2, 3), (3, 2), (0, 1)])
+            stop = start + step * length
+            vals = list(range(start, stop, step))
+            lo, hi = (min(vals), max(vals)) if vals else (start, start)
+            args = f"{start}, {stop}" + (f", {step}" if step != 1 else "")
+            if form == "range-step" and step == 1 and start == 0:
+                args = f"{stop}"
+            it = f"range({args})"
+            if form == "reversed-range":
+                it = f"reversed({it})"
+                self.feature("reversed")
+            self.feature("for-range-step")
+            return f"for {i} in {it}:", [(i, int_val, (lo, hi))], bool(vals), None
+        if form == "range-int":
+            n = c.choice(sorted(scope.ints))
+            lo, hi = scope.ints[n]
+            if c.boolean(0.3):
+                self.feature("for-range-int-arg")
+                return (f"for {i} in range({n} + 1):", [(i, int_val, (0, max(hi, 0)))],
+                        lo >= 0, None)
+            self.feature("for-range-int-arg")
+            return f"for {i} in range({n}):", [(i, int_val, (0, max(hi - 1, 0)))], lo >= 1, None
+        if form == "literal":
+            shape = c.choice(self.shapes_in(scope))
+            elems = [self.exact_expr(scope, shape) for _ in range(c.integer(1, 3))]
+            if any(e is None for e in elems):
+                return None, [], False, None
+            r = self.new_name("t")
+            val = alias(fresh(shape, active=any(e.val.active for e in elems)),
+                        *[e.val for e in elems], array=any(e.val.array for e in elems))
+            open_, close_ = ("[", "]") if c.boolean(0.6) else ("(", ",)" if len(elems) == 1
+                                                                  else ")")
+            self.feature("for-list")
+            return (f"for {r} in {open_}{', '.join(e.text for e in elems)}{close_}:",
+                    [(r, val, None)], True, None)
+        if form == "list":
+            lst = c.choice(sorted(scope.lists))
+            r = self.new_name("t")
+            val = alias(fresh(scope.lists[lst]), array=True)
+            self.feature("for-list")
+            return f"for {r} in {lst}:", [(r, val, None)], True, lst
+        # over arrays
+        a = c.choice(arrays)
+        va = scope.vars[a]
+        it, ia = a, va
+        if va.ndim == 2 and self.has("T") and c.boolean(0.2):
+            it, ia = f"{a}.T", view(va, va.shape[::-1])
+
+        def row(of: Val, name: str) -> tuple:
+            return (name, alias(fresh(of.shape[1:], active=of.active), of,
+                                array=of.ndim > 1), None)
+
+        if form == "range-len":
+            self.feature("for-range-len", "loop-index")
+            return (f"for {i} in range(len({it})):", [(i, int_val, (0, ia.shape[0] - 1))],
+                    True, None)
+        if form == "rows":
+            r = self.new_name("r")
+            self.feature("for-array")
+            return f"for {r} in {it}:", [row(ia, r)], True, None
+        if form == "reversed":
+            r = self.new_name("r")
+            self.feature("reversed", "for-array")
+            return f"for {r} in reversed({it}):", [row(ia, r)], True, None
+        if form == "enumerate":
+            r = self.new_name("r")
+            start = c.choice([0, 0, 1])
+            self.feature("enumerate")
+            extra = f", {start}" if start else ""
+            return (f"for {i}, {r} in enumerate({it}{extra}):",
+                    [(i, int_val, (start, start + ia.shape[0] - 1)), row(ia, r)], True, None)
+        b = c.choice(arrays)
+        vb = scope.vars[b]
+        r, s = self.new_name("r"), self.new_name("r")
+        n = min(ia.shape[0], vb.shape[0])
+        self.feature("zip")
+        if form == "zip":
+            return (f"for {r}, {s} in zip({it}, {b}):", [row(ia, r), row(vb, s)], True, None)
+        self.feature("enumerate")
+        return (f"for {i}, ({r}, {s}) in enumerate(zip({it}, {b})):",
+                [(i, int_val, (0, n - 1)), row(ia, r), row(vb, s)], True, None)
+
+    def stmt_update(self, scope, depth, name=None):
+        """A loop-carried update of a name bound before the loop, keeping its
+        shape: ``v = v + 0.5 * e``, ``v = np.tanh(v + e)``, ..."""
+        c = self.c
+        if name is None:
+            names = [n for n in scope.targets() if n in scope.pinned]
+            if not names:
+                return self.stmt_reassign(scope, depth) if scope.targets() else \
+                    self.stmt_assign(scope, depth)
+            active = [n for n in names if scope.vars[n].active]
+            name = c.choice(active if active and c.boolean(0.8) else names)
+        shape = scope.pinned.get(name, (scope.vars[name].shape, False))[0]
+        e = self.expr(scope, c.integer(0, self.max_depth), compat=shape)
+        if broadcast(e.shape, shape) != shape:
+            e = self.to_scalar(e)
+        forms = self.usable(UPDATE_FORMS)
+        if not forms:
+            return self.stmt_assign(scope, depth)
+        form, _ = c.choice(forms)
+        coef = c.choice(["0.5", "0.25", "0.1"])
+        t = Expr(name, scope.vars[name], True)
+        val = result(shape, t, e, integral=False)
+        if form.startswith("{v} +="):
+            if not scope.can_update_in_place(name):
+                form = "{v} + {c} * {e}"
+            else:
+                scope.assign(name, val)
+                return [f"{name} += {record(form.split('+= ')[1].format(c=coef, e=e.operand()))}"]
+        if not scope.fits(name, val):
+            return self.stmt_assign(scope, depth)
+        scope.assign(name, val)
+        text = form.format(v=name, c=coef, e=e.operand(), a=e.text)
+        return [f"{name} = {record(text)}"]
+
+    def stmt_exit(self, scope, depth):
+        """``if cond: ...; break`` (or ``continue``, or ``return``) in a loop."""
+        c = self.c
+        ctx = scope.loop
+        kind = c.weighted([("break", 3), ("continue", 3), ("return", 2)])
+        cond = self.cond(scope)
+        bscope = scope.copy()
+        body = self.gen_block(bscope, depth + 1, nmax=2)[0] if c.boolean(0.4) else []
+        if kind == "return":
+            body.append(self.return_stmt(bscope))
+            self.feature("return-in-loop")
+        else:
+            body.append(kind)
+            ctx.exit_scopes.append(bscope)
+            ctx.exited = True
+            self.feature(kind)
+        lines = [f"if {cond}:"] + indent(body)
+        if c.boolean(0.25):
+            escope = scope.copy()
+            ebody, escope = self.gen_block(escope, depth + 1, nmax=2)
+            lines += ["else:"] + indent(ebody)
+            self.become(scope, Scope.join(scope, [escope]))
+        return lines
+
+    # lists
+
+    def appendable(self, scope) -> list[str]:
+        return [n for n in sorted(scope.lists) if n not in scope.frozen_lists]
+
+    def fresh_copy(self, e: Expr) -> Expr:
+        """``e`` as a new object: a list must not hold an array that a name
+        (or a view's base) could later update in place."""
+        if e.val.array and (e.atom or e.val.maybe_view) and self.has("mul"):
+            return Expr(f"1.0 * {e.operand()}", result(e.shape, e))
+        return e
+
+    def stmt_list(self, scope, depth):
+        """A list accumulator ``acc = [e]``, appended to later (often in loops)."""
+        shape = self.c.choice(self.shapes_in(scope))
+        e = self.exact_expr(scope, shape)
+        if e is None:
+            return self.stmt_assign(scope, depth)
+        e = self.fresh_copy(e)
+        name = self.new_name("acc")
+        scope.lists[name] = shape
+        self.feature("list")
+        return [f"{name} = [{record(e.text)}]"]
+
+    def stmt_append(self, scope, depth):
+        lst = self.c.choice(self.appendable(scope))
+        e = self.exact_expr(scope, scope.lists[lst])
+        if e is None:
+            return self.stmt_assign(scope, depth)
+        self.feature("list-append-in-loop" if scope.loop is not None else "list-append")
+        return [f"{lst}.append({record(self.fresh_copy(e).text)})"]
+
+    def stmt_list_use(self, scope, depth):
+        """A value computed from a list: its sum, its stacked mean, an element."""
+        lst = self.c.choice(sorted(scope.lists))
+        shape = scope.lists[lst]
+        forms = []
+        if self.has("builtin_sum"):
+            forms.append(f"sum({lst})")
+        if self.has("stack", "sum"):
+            forms.append(f"np.sum(np.stack({lst}), axis=0)")
+        if self.has("stack", "mean"):
+            forms.append(f"np.mean(np.stack({lst}), axis=0)")
+        if not forms or self.c.boolean(0.2):
+            text = f"{lst}[{self.c.choice(['0', '-1'])}]"
+            val = alias(fresh(shape), array=True)
+        else:
+            text = self.c.choice(forms)
+            val = fresh(shape)
+        name = self.new_name()
+        scope.assign(name, val)
+        self.feature("list-use")
+        return [f"{name} = {record(text)}"]
+
+    # helpers
+
+    def gen_helper(self, k: int, main_shapes: list) -> list[str]:
+        """A module-level function the program (and later helpers) may call:
+        1-2 value parameters, maybe an int ``n`` (a loop bound, or the depth
+        of a recursive helper), returning a scalar or ``like * scalar``."""
+        c = self.c
+        name = f"h{k}"
+        self._taken.add(name)
+        recursive = c.boolean(0.3)
+        shapes = [c.choice(main_shapes + [()]) for _ in range(c.integer(1, 2))]
+        params = list(HELPER_PARAMS[:len(shapes)])
+        has_n = recursive or c.boolean(0.4)
+        like = params[0] if c.boolean(0.4) else None
+        ret_shape = shapes[0] if like else ()
+        scope = Scope(fn=FnCtx("helper", ret_shape, like))
+        for p, s in zip(params, shapes, strict=True):
+            v = fresh(s, array=True)   # a scalar parameter may be passed a 0-d array
+            scope.assign(p, v)
+            scope.param_bufs.add(v.buf)
+        if like:
+            scope.protected.add(like)
+        sig = [(p, s, "value") for p, s in zip(params, shapes, strict=True)]
+        if has_n:
+            scope.assign("n", Val((), False, None, active=False, integral=True))
+            scope.protected.add("n")
+            scope.ints["n"] = (0, 3)
+            sig.append(("n", (), "count"))
+        lines = [f"def {name}({', '.join(p for p, _, _ in sig)}):"]
+        body: list[str] = []
+        if recursive:
+            body += ["if n <= 0:", f"    return {record(self.helper_return(scope))}"]
+        block, scope = self.gen_block(scope, depth=1, nmax=3)
+        body += block
+        args = [self.exact_expr(scope, s) for s in shapes] if recursive else []
+        if any(a is None or (a.shape and not a.val.active) for a in args):
+            recursive = False  # no argument of the right shape: no recursive call
+            body = body[2:]    # nor base case
+        if recursive:
+            call = f"{name}({', '.join(a.text for a in args)}, n - 1)"
+            coef = c.choice(["0.5 * ", "", "0.25 * "])
+            body.append(f"return {record(f'{coef}{call} + {self.helper_return(scope)}')}")
+            self.feature("recursion")
+        else:
+            body.append(f"return {record(self.helper_return(scope))}")
+        self.helpers.append(Helper(name, sig, ret_shape))
+        self.feature("helper")
+        return lines + indent(body) + [""]
+
+    def helper_return(self, scope) -> str:
+        s = self.return_scalar(scope)
+        like = scope.fn.like
+        if like is None:
+            return s
+        return self.c.choice(["{l} * ({s})", "np.tanh({l}) + ({s})" if self.has("tanh")
+                              else "{l} + ({s})", "({s}) - {l}"]).format(l=like, s=s)
+
+    def return_stmt(self, scope) -> str:
+        if scope.fn is not None and scope.fn.kind == "helper":
+            return f"return {record(self.helper_return(scope))}"
+        return f"return {two_returns(record(self.return_scalar(scope)), self.return_array(scope))}"
+
+    # conditions
+
+    def cond(self, scope) -> str:
+        """A condition: comparisons of data (probed: they must stay clear of
+        their threshold), chained, negated, combined with and/or; or on ints."""
+        c = self.c
+        kinds = [("cmp", 6), ("chain", 1), ("not", 1), ("and", 2), ("or", 2)]
+        if scope.ints:
+            kinds.append(("int", 2))
+        kind = c.weighted(kinds)
+        if kind == "cmp":
+            return self.compare(scope)
+        if kind == "int":
+            return self.int_cond(scope)
+        if kind == "not":
+            self.feature("not")
+            return f"not {self.compare(scope)}"
+        if kind == "chain":
+            s = self.cond_scalar(scope)
+            lo, hi = c.choice([("-1.0", "1.0"), ("-0.5", "2.0"), ("0.0", "1.5"), ("-2.0", "0.25")])
+            ops = [c.choice(["<", "<="]), c.choice(["<", "<="])]
+            self.feature("chained-comparison")
+            text = probe("_kc", s.text, f", {lo}, {hi}") if s.val.active else s.text
+            return f"{lo} {ops[0]} {text} {ops[1]} {hi}"
+        self.feature(kind)
+        parts = [self.int_cond(scope) if scope.ints and c.boolean(0.3) else self.compare(scope)
+                 for _ in range(2)]
+        if c.boolean(0.2):
+            parts[1] = f"not {parts[1]}"
+        return f" {kind} ".join(parts)
+
+    def compare(self, scope) -> str:
+        c = self.c
+        s = self.cond_scalar(scope)
+        op = c.choice(["<", ">", "<=", ">="])
+        others = [n for n in scope.names(lambda v: v.ndim == 0 and v.active) if n != s.text]
+        if others and c.boolean(0.2):
+            n = c.choice(others)
+            t = Expr(n, scope.vars[n], True)
+        else:
+            t = constant(c.choice(THRESHOLDS))
+        self.feature("data-condition" if s.val.active else "condition")
+        if s.val.active or t.val.active:
+            return f"{probe('_kc', s.text, ', ' + t.text)} {op} {t.text}"
+        return f"{s.text} {op} {t.text}"
+
+    def cond_scalar(self, scope) -> Expr:
+        c = self.c
+        r = c.integer(0, 99)
+        scalars = scope.names(lambda v: v.ndim == 0 and v.active)
+        arrays = scope.names(lambda v: v.ndim > 0)
+        if r < 35 and scalars:
+            n = c.choice(scalars)
+            return Expr(n, scope.vars[n], True)
+        if r < 70 and arrays:
+            n = c.choice(arrays)
+            return self.to_scalar(Expr(n, scope.vars[n], True))
+        return self.to_scalar(self.expr(scope, 1))
+
+    def int_cond(self, scope) -> str:
+        c = self.c
+        n = c.choice(sorted(scope.ints))
+        lo, hi = scope.ints[n]
+        v = c.integer(lo, max(lo, hi))
+        self.feature("int-condition")
+        return c.choice([f"{n} > {v}", f"{n} < {v}", f"{n} == {v}", f"{n} % 2 == 0",
+                         f"{n} >= {v}"])
+
+    # shapes
+
+    def shapes_in(self, scope) -> list:
+        return sorted({v.shape for v in scope.vars.values() if v.active} | {()})
+
+    def to_scalar(self, e: Expr) -> Expr:
+        """A scalar computed from ``e``: itself, a reduction or an element."""
+        if e.val.ndim == 0:
+            return e
+        val = fresh((), active=e.val.active)
+        opts = [f for f in ("sum", "mean") if self.has(f)]
+        if opts and self.c.boolean(0.85):
+            return Expr(f"np.{self.c.choice(opts)}({e.text})", val, True)
+        idx = ", ".join("0" if self.c.boolean(0.5) else "-1" for _ in e.shape)
+        return Expr(f"{e.operand()}[{idx}]", alias(val, e.val), True)
+
+    def exact_expr(self, scope, shape, depth=1) -> Expr | None:
+        """An expression of exactly ``shape``."""
+        for _ in range(3):
+            e = self.expr(scope, depth, compat=shape)
+            if e.shape == shape:
+                return e
+            if shape == ():
+                return self.to_scalar(e)
+            if broadcast(e.shape, shape) == shape:
+                same = scope.names(lambda v: v.shape == shape)
+                if same and self.has("mul"):
+                    n = self.c.choice(same)
+                    w = Expr(n, scope.vars[n], True)
+                    return Expr(f"{e.operand()} * {w.text}", result(shape, e, w))
+                if self.has("mul", "ones") and e.val.active:
+                    return Expr(f"{e.operand()} * np.ones({shape!r})", result(shape, e))
+        return None
+
     # ------------------------------------------------------------ returns
 
     def return_scalar(self, scope) -> str:
         """Reductions of 1-3 variables, the last assigned active one first."""
         names = list(scope.vars)  # most recently assigned last
+        if not names:  # every name changed shape on some path
+            return "0.0"
         active = [n for n in names if scope.vars[n].active] or names
         terms = []
         for i in range(self.c.integer(1, min(3, len(names)))):
@@ -772,7 +1579,7 @@ class Generator:
     def return_array(self, scope) -> str:
         """The vjp variant returns the last assigned active variable."""
         names = list(scope.vars)
-        return ([n for n in names if scope.vars[n].active] or names)[-1]
+        return ([n for n in names if scope.vars[n].active] or names or ["0.0"])[-1]
 
     # ------------------------------------------------------------ expressions
 
@@ -784,6 +1591,10 @@ class Generator:
                   (self.e_reduce, 2), (self.e_matmul, 2), (self.e_where, 1),
                   (self.e_extremum, 1), (self.e_transpose, 1), (self.e_reshape, 1),
                   (self.e_clip, 1)]
+        if self.control:
+            makers.append((self.e_ternary, 1))
+            if self.helpers:
+                makers.append((self.e_call, 4))
         for _ in range(4):
             e = self.c.weighted(makers)(scope, depth, compat, prefer)
             if e is not None and broadcast(e.shape, compat) is not None:
@@ -869,6 +1680,53 @@ class Generator:
         return Expr(text, result(a.shape, a, integral=integral),
                     atom=not form.startswith(("-", "+")))
 
+    def e_ternary(self, scope, depth, compat, prefer):
+        """``(a if cond else b)``, ``a`` and ``b`` of one shape: the value is
+        one of the two objects."""
+        a = self.expr(scope, depth - 1, compat, prefer)
+        b = None
+        for _ in range(2):
+            e = self.expr(scope, depth - 1, a.shape, prefer)
+            if e.shape == a.shape:
+                b = e
+                break
+        if b is None:
+            forms = [f for f, op in [("-{t}", "neg"), ("0.5 * {t}", "mul"),
+                                     ("np.sin({a})", "sin")] if self.has(op)]
+            if not forms:
+                return None
+            b = Expr(self.c.choice(forms).format(t=a.operand(), a=a.text), result(a.shape, a))
+        if self.c.boolean(0.5):
+            a, b = b, a
+        self.feature("ternary")
+        val = alias(result(a.shape, a, b, array=a.val.array or b.val.array), a.val, b.val)
+        return Expr(f"({a.text} if {self.cond(scope)} else {b.text})", val, True)
+
+    def e_call(self, scope, depth, compat, prefer):
+        """A call of a generated helper function."""
+        h = self.c.choice(self.helpers)
+        if broadcast(h.ret_shape, compat) is None:
+            return None
+        args, vals = [], []
+        for _, shape, kind in h.params:
+            if kind == "count":
+                args.append(self.int_arg(scope))
+                continue
+            e = self.exact_expr(scope, shape, max(depth - 1, 0))
+            if e is None or (shape and not e.val.active):
+                return None  # a helper may call ndarray methods on its array parameters
+            args.append(e.text)
+            vals.append(e.val)
+        self.feature("call-in-loop" if scope.loop is not None else "call")
+        # The result may be (a view of) an argument; a scalar may be a 0-d array.
+        val = alias(fresh(h.ret_shape, active=any(v.active for v in vals)), *vals, array=True)
+        return Expr(f"{h.name}({', '.join(args)})", val, True)
+
+    def int_arg(self, scope) -> str:
+        if scope.ints and self.c.boolean(0.5):
+            return self.c.choice(sorted(scope.ints))
+        return str(self.c.integer(0, 3))
+
     def e_extremum(self, scope, depth, compat, prefer):
         ops = [o for o in ("maximum", "minimum") if self.has(o)]
         if not ops:
@@ -946,9 +1804,29 @@ class Generator:
             base = self.expr(scope, depth - 1, None, prefer)
         if base is None or base.val.ndim == 0:
             return None
-        index, shape, is_view = self.index_for(base.shape)
-        val = view(base.val, shape) if is_view else result(shape, base)
+        if self.control and scope.ints and self.c.boolean(0.35):
+            index, shape = self.int_index(scope, base.shape)
+            is_view = len(shape) > 0
+            self.feature("loop-index")
+        else:
+            index, shape, is_view = self.index_for(base.shape)
+        # s2s_ad treats every subscript as a possible view of its base (it
+        # cannot tell a copy from a view): an element or a fancy-indexed copy
+        # is never updated in place, nor is the base while it is alive.
+        val = view(base.val, shape) if is_view else alias(result(shape, base), base.val)
         return Expr(f"{base.operand()}[{index}]", val, True)
+
+    def int_index(self, scope, shape) -> tuple[str, tuple]:
+        """An index by an int variable (a loop index, a counter, ``n``):
+        plain where its range fits the axis, else modulo the axis length."""
+        i = self.c.choice(sorted(scope.ints))
+        lo, hi = scope.ints[i]
+        axis = 1 if len(shape) == 2 and self.c.boolean(0.3) else 0
+        d = shape[axis]
+        text = i if -d <= lo and hi < d else f"{i} % {d}"
+        if axis == 1:
+            return f":, {text}", shape[:1]
+        return text, shape[1:]
 
     def index_for(self, shape) -> tuple[str, tuple, bool]:
         """A random index into ``shape``: its text, the result's shape, and
@@ -1050,11 +1928,13 @@ def random_program(seed, ops=None, **kwargs) -> Program:
 
 
 def _main(argv: list[str]) -> None:
-    """``python tests/programs.py [--all] [--instrumented] SEED...`` prints
-    generated programs (``--all``: with every known op, registered or not)."""
+    """``python tests/programs.py [--all] [--instrumented] [--control] SEED...``
+    prints generated programs (``--all``: with every known op, registered or
+    not; ``--control``: with control flow and helper functions)."""
     seeds = [int(a) for a in argv if not a.startswith("--")] or [0]
     for s in seeds:
-        p = random_program(s, ALL_OPS if "--all" in argv else None)
+        p = random_program(s, ALL_OPS if "--all" in argv else None,
+                           control="--control" in argv)
         text = p.instrumented if "--instrumented" in argv else p.source
         print(f"# seed {s}, inputs {list(zip(p.shapes, p.kinds, strict=True))}\n{text}"
               f"# vjp variant returns:{p.vjp_source.rsplit('return', 1)[1]}")

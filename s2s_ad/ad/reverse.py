@@ -82,6 +82,31 @@ class _Reverse(ControlFlowAdjoints):
         self.read: set[int] = set()  # primal values the backward sweep reads
         self.owned: set[int] = set()  # adjoint arrays made here and referenced once (writable)
 
+    def _close_reads(self) -> None:
+        """A value the backward reads must exist on every path, and so must
+        the values its phis merge (a branch or loop may not assign them)."""
+        feeds: dict[int, list] = {}
+
+        def walk(b):
+            for st in b.stmts:
+                if isinstance(st, ir.If):
+                    for o, a, c in zip(st.outs, st.then_yield, st.else_yield, strict=True):
+                        feeds[o.id] = [a, c]
+                    walk(st.then)
+                    walk(st.orelse)
+                elif isinstance(st, ir.Loop):
+                    for c, i, n, o in zip(st.carried, st.init, st.next, st.outs, strict=True):
+                        feeds[o.id] = [c]
+                        feeds[c.id] = [i, n]
+                    walk(st.body)
+        walk(self.fn.body)
+        todo = list(self.read)
+        while todo:
+            for y in feeds.get(todo.pop(), ()):
+                if isinstance(y, ir.Var) and y.id not in self.read:
+                    self.read.add(y.id)
+                    todo.append(y.id)
+
     def is_active(self, a) -> bool:
         return isinstance(a, ir.Var) and a.id in self.active
 
@@ -202,6 +227,7 @@ class _Reverse(ControlFlowAdjoints):
             grads.append(g)
         backward = ir.Block(self.out)
         eliminate_dead(backward, grads)
+        self._close_reads()
         forward = self.augment(fn.body)
         return Adjoint(fn, list(self.wrt), forward, backward, seed, grads)
 

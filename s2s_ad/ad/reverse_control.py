@@ -200,8 +200,11 @@ class ControlFlowAdjoints:
         for (c, n, o, i), cin in zip(active_carried, carried_in[:k], strict=True):
             a = self.adj.get(c.id)
             if a is None:
-                a = self.emit(ir.Call(True), [helper(runtime.zeros_like), cin], adjoint_of=c,
-                              loc=L.loc)
+                if self.shapes.same(c, n):  # shaped like the incoming adjoint: no value needed
+                    a = self.emit(ir.Call(True), [helper(runtime.zeros_like), cin],
+                                  adjoint_of=c, loc=L.loc)
+                else:  # the value entering may have another shape than the one leaving
+                    a = self.zeros(c, L.loc)
             nxt.append(a)
         for v in outer:
             nxt.append(self.adj[v.id])

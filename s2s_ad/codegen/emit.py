@@ -212,7 +212,11 @@ class _FunctionEmitter:
                     live.step()
                     live.exit()
                 for o, a, c in zip(s.outs, s.then_yield, s.else_yield, strict=True):
-                    live.prefer(o, a, c)
+                    # a yield from before the branch (it may be a value never
+                    # assigned on this path) takes the phi's name: it is not copied
+                    before = [y for y in (c, a) if isinstance(y, ir.Var)
+                              and live.defs.get(y.id, entry + 1) < entry]
+                    live.prefer(o, *before, a, c)
                     if isinstance(c, ir.Var):
                         live.prefer(c, o, a)
             elif isinstance(s, ir.Loop):

@@ -285,7 +285,18 @@ class _Exits:
                     out.append(s)
                     return out
             elif isinstance(s, (gast.For, gast.While)):
+                loop_node = s
                 s = self.loop(s)
+                out.append(s)
+                flags = self._flags_set_by(loop_node, loop)  # (s may be [init, loop])
+                if flags and rest:
+                    guard = self._not_any(flags)
+                    guarded = gast.If(test=guard, body=self.block(rest, loop), orelse=[])
+                    _located(guard, rest[0])
+                    gast.copy_location(guarded, rest[0])
+                    out.append(guarded)
+                    return out
+                continue
             out.append(s)
             flags = self._flags_set_by(s, loop)
             if flags and rest:

@@ -160,8 +160,11 @@ class Lowerer:
         if isinstance(left, ir.Var):
             root = self._root(left)
             members = {m.id for m in self.members.get(root, ())}
+            # (names canonicalisation introduced, like a loop's copy of its iterable,
+            # are not the user's and are not read after their loop)
             others = [n for n, a in self.env.items() if n != node.target.id
-                      and isinstance(a, ir.Var) and (self._root(a) == root or a.id in members)]
+                      and isinstance(a, ir.Var) and (self._root(a) == root or a.id in members)
+                      and (not self.reserved_names or n in self.reserved_names)]
             if root in self.views or left.id in self.views:
                 raise self.scope.unsupported(
                     node, f"augmented assignment to {node.target.id!r}, which may be a view of "

@@ -1,0 +1,338 @@
+"""Property tests with control flow: random programs (``tests/programs.py``
+with ``control=True``) with ``if``/``elif``/``else``, ternaries,
+``and``/``or``/``not``, chained comparisons, ``for`` over ranges, arrays,
+lists, ``enumerate``, ``zip`` and ``reversed``, ``while`` loops,
+``break``/``continue``, early ``return``, list accumulators, and calls to
+generated helper functions (one possibly recursive), nested up to three
+levels; differentiated by s2s_ad and checked as the straight-line ones in
+``test_property.py``: against the tape engine, central finite differences
+and the dual engine (``grad``), and against the tape (``vjp``).
+
+Every data-dependent condition is probed like a kink: inputs where a
+condition's value comes within ``KINK_MARGIN`` of its threshold (where a
+branch, a trip count or an exit could flip under finite differences) are
+rejected with ``assume``.
+
+Default run: 200 programs for ``grad`` and 60 for ``vjp``.
+``S2S_AD_LONG=1``: 10,000 each, plus :func:`test_control_flow_sweep`, which
+runs ``S2S_AD_SWEEP_N`` (default 10,000) seeded programs *without*
+stopping at the first failure and reports how many ran, how many were
+rejected, and every failure grouped by symptom. The same sweep runs from
+the command line, in chunks::
+
+    python -m tests.test_property_control_flow --start 0 --count 5000
+
+``python tests/programs.py --control SEED...`` prints generated programs.
+Minimised failures are kept below as explicit regression tests.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import sys
+import time
+import traceback
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import s2s_ad
+from s2s_ad.reference import dnp, jvp_dual, tape_grad, tnp
+from tests.programs import FEATURES, HypothesisChooser, generate, margins, random_program
+from tests.test_property import (
+    KINK_MARGIN,
+    LONG,
+    PROPERTY,
+    SEEDS,
+    VALUE_BOUND,
+    check_grad,
+    check_vjp,
+    copies,
+    draw_inputs,
+    load,
+    partial,
+)
+
+GRAD_EXAMPLES = 10_000 if LONG else 200
+VJP_EXAMPLES = 10_000 if LONG else 60
+
+
+@st.composite
+def control_programs(draw, **kwargs):
+    return generate(HypothesisChooser(draw), control=True, **kwargs)
+
+
+def _events(prog):
+    for f in sorted(prog.features):
+        event(f)
+
+
+# ---------------------------------------------------------------- properties
+
+
+@settings(PROPERTY, max_examples=GRAD_EXAMPLES)
+@given(prog=control_programs(), seed=SEEDS)
+def test_control_flow_grad(prog, seed):
+    _events(prog)
+    check_grad(prog.source, draw_inputs(prog, seed), seed, wrt=prog.wrt)
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "open bug (issue 3): on a few generated programs with non-scalar results "
+    "from several returns inside loops, vjp's primal output or pullback differs "
+    "from the program's; found by this test, not yet minimised"))
+@settings(PROPERTY, max_examples=VJP_EXAMPLES)
+@given(prog=control_programs(), seed=SEEDS)
+def test_control_flow_vjp(prog, seed):
+    """The vjp variant returns arrays, from every return statement (shapes
+    may differ between returns)."""
+    _events(prog)
+    check_vjp(prog.vjp_source, draw_inputs(prog, seed), seed, wrt=prog.wrt)
+
+
+def test_grammar_coverage_and_validity():
+    """Every construct of the grammar shows up in a few hundred programs,
+    and every program runs under numpy, the tape and the dual engine (where
+    its inputs are accepted)."""
+    seen = collections.Counter()
+    ran = 0
+    for s in range(300):
+        prog = random_program(s, control=True)
+        seen.update(prog.features)
+        args = accepted_inputs(prog, s)
+        if args is None:
+            continue
+        ran += 1
+        load(prog.source, np)(*copies(args))
+        tape_grad(load(prog.source, tnp), *copies(args), wrt=prog.wrt)
+        dirs = tuple(np.ones(np.shape(args[w])) for w in prog.wrt)
+        jvp_dual(partial(load(prog.source, dnp), copies(args), prog.wrt),
+                 tuple(copies(args)[w] for w in prog.wrt), dirs)
+        load(prog.vjp_source, np)(*copies(args))
+    missing = [f for f in FEATURES if not seen[f]]
+    assert not missing, f"constructs never generated: {missing}"
+    assert ran >= 200, f"only {ran} of 300 programs had acceptable inputs"
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def accepted_inputs(prog, seed, tries=4):
+    """Inputs away from every kink and switch point, or None."""
+    for t in range(tries):
+        args = prog.random_inputs(np.random.default_rng([seed, t]))
+        m = margins(prog, args)
+        if m.finite and m.kink > KINK_MARGIN and m.value < VALUE_BOUND:
+            return args
+    return None
+
+
+def symptom(text: str) -> str:
+    """The first line of a failure, numbers and names elided: one per bug."""
+    first = text.strip().splitlines()[0] if text.strip() else text
+    first = re.sub(r"<s2s_ad-property-\d+>:\d+", "<file>:N", first)
+    first = re.sub(r"'[^']*'", "'…'", first)
+    return re.sub(r"(?<![A-Za-z_])\d+(\.\d+)?", "N", first)[:160]
+
+
+def sweep(start: int, count: int, vjp_every: int = 4, log=None):
+    """Run ``count`` seeded control-flow programs from ``start``: ``grad``
+    on each, ``vjp`` on every ``vjp_every``-th. Returns ``(ran, rejected,
+    failures)``, failures as ``{symptom: [(seed, check, message), ...]}``."""
+    ran = rejected = 0
+    failures: dict[str, list] = collections.defaultdict(list)
+    for seed in range(start, start + count):
+        try:
+            prog = random_program(seed, control=True)
+            args = accepted_inputs(prog, seed)
+        except Exception as e:  # noqa: BLE001 - an invalid program: the generator's bug
+            text = f"generator: {type(e).__name__}: {e}\n{traceback.format_exc()}"
+            failures[symptom(text)].append((seed, "generator", text))
+            continue
+        if args is None:
+            rejected += 1
+            continue
+        ran += 1
+        checks = [("grad", lambda: check_grad(prog.source, args, seed, wrt=prog.wrt))]
+        if seed % vjp_every == 0:
+            checks.append(("vjp", lambda: check_vjp(prog.vjp_source, args, seed,
+                                                    wrt=prog.wrt)))
+        for name, check in checks:
+            try:
+                check()
+            except Exception as e:  # noqa: BLE001 - every failure is collected
+                text = str(e) if isinstance(e, AssertionError) else \
+                    f"{type(e).__name__} in the harness: {e}\n{traceback.format_exc()}"
+                failures[f"{name}: {symptom(text)}"].append((seed, name, text))
+        if log is not None and (seed - start + 1) % 250 == 0:
+            nfail = sum(len(v) for v in failures.values())
+            print(f"[{seed - start + 1}/{count}] ran {ran}, rejected {rejected}, "
+                  f"failures {nfail} ({len(failures)} symptoms)", file=log, flush=True)
+    return ran, rejected, dict(failures)
+
+
+def summary(ran, rejected, failures) -> str:
+    nfail = sum(len({s for s, _, _ in v}) for v in failures.values())
+    lines = [f"{ran} programs ran, {rejected} rejected (no inputs clear of their switch "
+             f"points), {nfail} failing checks in {len(failures)} distinct symptoms"]
+    for key, cases in sorted(failures.items(), key=lambda kv: -len(kv[1])):
+        seeds = sorted({s for s, _, _ in cases})
+        lines.append(f"  {len(cases):5d}  {key}   seeds {seeds[:8]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LONG, reason="long mode only (S2S_AD_LONG=1)")
+def test_control_flow_sweep():
+    """``S2S_AD_SWEEP_N`` seeded programs from ``S2S_AD_SWEEP_START``, every
+    failure collected and grouped (hypothesis stops at the first)."""
+    start = int(os.environ.get("S2S_AD_SWEEP_START", "0"))
+    count = int(os.environ.get("S2S_AD_SWEEP_N", "10000"))
+    ran, rejected, failures = sweep(start, count, log=sys.stderr)
+    text = summary(ran, rejected, failures)
+    print(text)
+    assert not failures, text
+
+
+def _cli(argv):
+    import argparse
+    import json
+    ap = argparse.ArgumentParser(description="the control-flow sweep, in chunks")
+    ap.add_argument("--start", type=int, default=0)
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--json", help="write every failure (seed, check, message) here")
+    a = ap.parse_args(argv)
+    t0 = time.time()
+    ran, rejected, failures = sweep(a.start, a.count, log=sys.stderr)
+    print(summary(ran, rejected, failures))
+    print(f"seeds {a.start}..{a.start + a.count - 1}, {time.time() - t0:.0f} s")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump({"start": a.start, "count": a.count, "ran": ran, "rejected": rejected,
+                       "failures": failures}, fh, indent=1)
+
+
+# ---------------------------------------------------------------- regressions
+#
+# Minimised control-flow programs on which s2s_ad was found to give a wrong
+# gradient or to crash. Each documents the symptom.
+
+UNBOUND_AFTER_EARLY_RETURN = {
+    "branch": ("""\
+def prog(x, y):
+    if y > 0.0:
+        if x > 1.0:
+            return x
+        z = y
+    else:
+        z = y
+    return z * 3.0
+""", [1.5, 0.7]),
+    "loop": ("""\
+def prog(x):
+    for r in x:
+        if r > 0.0:
+            return r
+        v = r * 2.0
+    return v * 3.0
+""", [np.array([0.5, -1.0])]),
+}
+
+
+@pytest.mark.parametrize("source, args", UNBOUND_AFTER_EARLY_RETURN.values(),
+                         ids=UNBOUND_AFTER_EARLY_RETURN.keys())
+def test_regression_zero_adjoint_of_a_value_unbound_after_an_early_return(source, args):
+    """Crash: ``UnboundLocalError: cannot access local variable 'z'``. When
+    the early ``return x`` is taken, ``z`` is never bound (nor needed); the
+    backward sweep still builds its zero adjoint on the path where the
+    final ``return z * 3.0`` did not run: ``else: bz = zeros_like(z)``.
+    (Loop form: ``return r`` in the first iteration, ``bv = zeros_like(v)``.)
+    Found by the sweep in 5 of the first 300 programs."""
+    check_grad(source, args)
+
+
+TERNARY_IN_BRANCH_IN_LOOP = """\
+def prog(x, y):
+    for i in range(1):
+        if x > 1.5:
+            v = (y * 2.0 if x > 2.0 else y * 3.0)
+    return x * 2.0
+"""
+
+
+def test_regression_ternary_bound_in_a_branch_of_a_loop():
+    """Crash in the forward sweep: ``UnboundLocalError: cannot access local
+    variable 'v'``. The conditional expression becomes ``if x > 2.0: t3 = y
+    * 2.0 else: t3 = y * 3.0`` and de-SSA merges ``t3`` with ``v``'s loop
+    phi, so the untaken outer branch reads ``else: t3 = v`` before ``v`` was
+    ever bound. (The same with an explicit ``if``/``else`` works.) ``grad``
+    and ``vjp`` both crash."""
+    check_grad(TERNARY_IN_BRANCH_IN_LOOP, [0.5, 0.7])
+    check_vjp(TERNARY_IN_BRANCH_IN_LOOP.replace("return x * 2.0", "return x * y"),
+              [0.5, np.array([0.7, 0.2])])
+
+
+BREAK_AND_RETURN = {
+    "for": ("""\
+def prog(x, y):
+    for i in range(2):
+        if x > 1.0:
+            break
+        return y * 3.0
+    return x * 2.0
+""", [0.5, 0.7]),
+    "while-true": ("""\
+def prog(x, y):
+    k = 0
+    while True:
+        k = k + 1
+        if k >= 3 or x > 1.0:
+            break
+        if y > 0.0:
+            return y * 3.0
+    return x * 2.0
+""", [0.5, 0.7]),
+}
+
+
+@pytest.mark.parametrize("source, args", BREAK_AND_RETURN.values(), ids=BREAK_AND_RETURN.keys())
+def test_regression_return_in_a_loop_that_also_breaks(source, args):
+    """Wrong value and gradient: in a loop with both a ``break`` and a
+    ``return``, the return sets ``returned = True`` and leaves the loop, but
+    the code after the loop is not guarded by ``if not returned`` (it is
+    when the loop has no break), so it runs and overwrites ``retval``:
+    ``value_and_grad`` gives ``(1.0, (2.0, 0.0))`` for ``prog(0.5, 0.7) =
+    2.1`` with gradient ``(0.0, 3.0)``."""
+    f = load(source, np)
+    value, _ = s2s_ad.value_and_grad(f, wrt=(0, 1))(*args)
+    assert np.isclose(value, f(*args)), f"value {value}, expected {f(*args)}"
+    check_grad(source, args)
+
+
+REBOUND_ITERABLE_THEN_AUGASSIGN = """\
+def prog(x):
+    z = x * 1.0
+    for r in z:
+        z = z + r
+    z /= 2.0
+    return np.sum(z)
+"""
+
+
+def test_regression_augmented_assignment_after_rebinding_the_iterated_array():
+    """Spurious refusal: ``UnsupportedError: augmented assignment to a name
+    that shares its object with 'seq' is not supported``. ``seq`` is not the
+    user's: it is the hidden variable that holds the iterable when the loop
+    rebinds the iterated name (``z``). It is dead after the loop and no user
+    name shares ``z``'s object, yet ``z /= 2.0`` is refused, with a message
+    naming a variable the user never wrote (the same for ``zip``,
+    ``enumerate``, ``x.T``)."""
+    check_grad(REBOUND_ITERABLE_THEN_AUGASSIGN, [np.array([0.5, -1.0, 2.0])])
+
+
+if __name__ == "__main__":
+    _cli(sys.argv[1:])
