@@ -68,3 +68,33 @@ def check_grad(df_or_f, args, wrt=0, rtol=1e-5, atol=1e-7):
     for g, e, w in zip(got, expected, positions, strict=True):
         assert_close(g, e, rtol, atol, what=f"d/d arg {w}\n{df.source}")
     return df
+
+
+def positions(wrt):
+    return wrt if isinstance(wrt, tuple) else (wrt,)
+
+
+def flatten(tree):
+    """``(vector, unflatten)`` for a float, an array, or nested lists/tuples/
+    dicts of them."""
+    if isinstance(tree, (list, tuple)):
+        parts = [flatten(t) for t in tree]
+        sizes = [p[0].size for p in parts]
+        vec = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+        kind = type(tree)
+
+        def unflatten(v):
+            out, k = [], 0
+            for (_, unf), n in zip(parts, sizes, strict=True):
+                out.append(unf(v[k:k + n]))
+                k += n
+            return kind(out)
+        return vec, unflatten
+    if isinstance(tree, dict):
+        keys = list(tree)
+        vec, unf = flatten([tree[k] for k in keys])
+        return vec, lambda v: dict(zip(keys, unf(v), strict=True))
+    if isinstance(tree, np.ndarray):
+        shape = tree.shape
+        return tree.astype(np.float64).ravel(), lambda v: v.reshape(shape).copy()
+    return np.array([float(tree)]), lambda v: float(v[0])

@@ -36,6 +36,8 @@ from s2s_ad.reference import Dual, dnp
 
 from . import functions
 from .checks import assert_close
+from .checks import flatten as _flatten
+from .checks import positions as _positions
 from .functions import CASES, Case, arr
 
 RTOL, ATOL = 1e-5, 1e-7
@@ -169,36 +171,6 @@ def sigmoid_square_reciprocal(x):
 
 
 # ------------------------------------------------------------- helpers
-
-
-def _positions(wrt):
-    return wrt if isinstance(wrt, tuple) else (wrt,)
-
-
-def _flatten(tree):
-    """``(vector, unflatten)`` for a float, an array, or nested lists/tuples/
-    dicts of them."""
-    if isinstance(tree, (list, tuple)):
-        parts = [_flatten(t) for t in tree]
-        sizes = [p[0].size for p in parts]
-        vec = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
-        kind = type(tree)
-
-        def unflatten(v):
-            out, k = [], 0
-            for (_, unf), n in zip(parts, sizes, strict=True):
-                out.append(unf(v[k:k + n]))
-                k += n
-            return kind(out)
-        return vec, unflatten
-    if isinstance(tree, dict):
-        keys = list(tree)
-        vec, unf = _flatten([tree[k] for k in keys])
-        return vec, lambda v: dict(zip(keys, unf(v), strict=True))
-    if isinstance(tree, np.ndarray):
-        shape = tree.shape
-        return tree.astype(np.float64).ravel(), lambda v: v.reshape(shape).copy()
-    return np.array([float(tree)]), lambda v: float(v[0])
 
 
 def _zero_like(a):
