@@ -54,12 +54,38 @@ How it works
   :class:`HypothesisChooser` (``data.draw``, so hypothesis shrinks a failing
   program). Simpler options come first in every list, the direction
   hypothesis shrinks towards.
-* **A grammar for later.** :meth:`Generator.gen_block` draws statements from
-  :data:`STATEMENT_KINDS`; today every kind is straight-line code. Control
-  flow (``if``/``for``/``while``, ``break``/``continue``, early ``return``,
-  calls between generated functions) slots in as more kinds whose bodies
-  come from ``gen_block(scope.copy(), depth + 1)`` and whose results join
-  the branches' scopes (:meth:`Scope.copy` exists for that).
+* **Control flow** (``control=True``, ``python tests/programs.py --control 7``):
+  :meth:`Generator.gen_block` also draws :data:`CONTROL_KINDS` (``if`` /
+  ``elif`` / ``else``, ``for``, ``while``, nested up to three levels) and, in
+  loop bodies, :data:`LOOP_KINDS` (loop-carried updates, ``break`` /
+  ``continue`` / ``return`` under a condition); expressions add ternaries
+  and calls of 0-2 generated helper functions (one possibly recursive on an
+  int depth ``n``). ``for`` runs over ``range`` (literal bounds, any step,
+  an int argument, ``len``), the rows of an array, a list literal or a list
+  accumulator, ``enumerate``, ``zip`` and ``reversed``; ``while`` has a
+  counter and usually a data condition (``while k < 3 and v > 0.5``), so
+  every loop terminates. Every program (and its vjp variant) is valid
+  Python that runs under numpy, ``tnp`` and ``dnp``:
+
+  - branches and loop bodies are generated on copies of the scope
+    (:meth:`Scope.copy`) and joined (:meth:`Scope.join`): a name survives
+    only if every path binds it with one shape (:func:`merge`); a name first
+    bound in a loop body survives only if the body surely ran to it;
+  - inside a loop the names bound before it are *pinned*: a reassignment
+    keeps their shape, so every iteration sees what the generator assumed;
+    loop variables and counters are read only;
+  - a data-dependent condition is probed like a kink (``_kc``): the test
+    rejects inputs where its value is within the kink margin of its
+    threshold, so no branch, trip count or exit flips under finite
+    differences;
+  - in-place updates stay where NumPy, the oracles (which rebind) and
+    s2s_ad's conservative alias rules agree: never on a value s2s_ad may
+    see as a view or alias (:attr:`Val.maybe_view`, :attr:`Scope.ghosts`),
+    never on arrays inside loops.
+
+  :attr:`Program.features` names the constructs a program uses
+  (:data:`FEATURES`); int loop bounds of the main function are parameters of
+  kind ``"count"``, not differentiated (:attr:`Program.wrt`).
 """
 
 from __future__ import annotations
@@ -885,7 +911,7 @@ class Generator:
             kind = self.c.weighted(kinds)
             self.budget -= 1
             lines.extend(getattr(self, kind)(scope, depth))
-        if depth >= 2:
+        if depth >= 2 and scope.fn is not None and scope.fn.kind == "main":
             self.feature(f"nesting-{depth}")
         return lines, scope
 
@@ -1723,8 +1749,10 @@ class Generator:
         return Expr(f"{h.name}({', '.join(args)})", val, True)
 
     def int_arg(self, scope) -> str:
-        if scope.ints and self.c.boolean(0.5):
-            return self.c.choice(sorted(scope.ints))
+        """An int argument in [0, 3] (the range a helper assumes for ``n``)."""
+        ints = sorted(n for n, (lo, hi) in scope.ints.items() if 0 <= lo and hi <= 3)
+        if ints and self.c.boolean(0.5):
+            return self.c.choice(ints)
         return str(self.c.integer(0, 3))
 
     def e_extremum(self, scope, depth, compat, prefer):

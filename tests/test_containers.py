@@ -147,6 +147,32 @@ def test_list_append_sum_and_alias():
     assert "xs.append(" in df.source  # the function's own list: appended in place
 
 
+def sums_a_list_twice(xs, x):
+    acc = [x * 2.0, x]
+    total = 0.0
+    for _ in range(2):
+        total = total + sum(acc) * sum(xs)
+    return total * sum(xs)
+
+
+def test_list_cotangents_add_by_item_not_by_concatenation():
+    """``sum`` reads its argument as a sequence: a list's two cotangents
+    (from a parameter and from a list built in the function and read in a
+    loop) are added item by item. With ``+`` they were concatenated: the
+    gradient of ``sum(xs) * sum(xs)`` came out as four items, and the
+    gradient through ``acc`` read in a loop as 0."""
+    xs, x = [0.5, -1.5], 0.7
+    df = ad.grad(sums_a_list_twice, wrt=(0, 1))
+    gxs, gx = df(xs, x)
+    assert isinstance(gxs, list) and len(gxs) == 2
+    for i in range(2):
+        def item(t, i=i):
+            return sums_a_list_twice(xs[:i] + [t] + xs[i + 1:], x)
+        assert_close(gxs[i], numeric_grad(item, (xs[i],), 0), 1e-6, 1e-8, what=f"xs[{i}]")
+    assert_close(gx, numeric_grad(sums_a_list_twice, (xs, x), 1), 1e-6, 1e-8, what="x")
+    assert "add_grads(" in df.source
+
+
 def appends_to_argument(xs, x):
     xs.append(x)
     return sum(xs)

@@ -274,21 +274,27 @@ class _Exits:
                 return out
             if isinstance(s, gast.If):
                 then_exits, else_exits = _always_exits(s.body), _always_exits(s.orelse)
-                s.body = self.block(s.body, loop)
-                s.orelse = self.block(s.orelse, loop)
                 if rest and then_exits != else_exits:
-                    # the branch that leaves absorbs nothing; the other one takes the rest
+                    # The branch that always leaves absorbs nothing; the other one
+                    # takes the rest *before* it is rewritten, so an exit nested in
+                    # it guards the rest as any other exit in a block does.
                     if then_exits:
-                        s.orelse = s.orelse + self.block(rest, loop)
+                        s.orelse = s.orelse + rest
                     else:
-                        s.body = s.body + self.block(rest, loop)
+                        s.body = s.body + rest
+                    s.body = self.block(s.body, loop)
+                    s.orelse = self.block(s.orelse, loop)
                     out.append(s)
                     return out
+                s.body = self.block(s.body, loop)
+                s.orelse = self.block(s.orelse, loop)
             elif isinstance(s, (gast.For, gast.While)):
                 loop_node = s
                 s = self.loop(s)
-                out.append(s)
-                flags = self._flags_set_by(loop_node, loop)  # (s may be [init, loop])
+                # (a _Seq [flag init, loop]: spliced, so blocks stay flat and a
+                # walk over an enclosing statement sees the flags the loop sets)
+                out.extend(s if isinstance(s, _Seq) else [s])
+                flags = self._flags_set_by(loop_node, loop)
                 if flags and rest:
                     guard = self._not_any(flags)
                     guarded = gast.If(test=guard, body=self.block(rest, loop), orelse=[])

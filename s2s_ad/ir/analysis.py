@@ -307,19 +307,59 @@ class ShapeClasses:
 
 def numeric_vars(fn: ir.Function) -> set[int]:
     """Values that are numbers or arrays for sure: produced by, or used as an
-    operand of, a numeric (non-structural) operation."""
+    operand of, a numeric (non-structural) operation, except an operand a rule
+    takes as a sequence (``sum(items)``) and a value that is sometimes a
+    container (:func:`container_vars`): the cotangents of those are added
+    with ``add_grads``, since ``+`` would concatenate two lists."""
     out = set()
     for eqn in ir.walk_eqns(fn.body):
         op = eqn.op
         if isinstance(op, (ir.BinOp, ir.UnaryOp)):
-            numeric = True
-        elif isinstance(op, (ir.Call, ir.Method, ir.GetAttr)):
-            rule = lookup(call_view(eqn)[0])
-            numeric = rule is not None and rule.vjp is not None and not rule.structural
-        else:
-            numeric = False
-        if numeric:
             out |= _vars(eqn.outs) | _vars(diff_args(eqn))
+        elif isinstance(op, (ir.Call, ir.Method, ir.GetAttr)):
+            key, args, kwargs = call_view(eqn)
+            rule = lookup(key)
+            if rule is None or rule.vjp is None or rule.structural:
+                continue
+            operands = diff_args(eqn)
+            binding = rule.bind(args, kwargs) if rule.sequences else None
+            if binding is not None:
+                sequences = {id(binding[n]) for n in rule.sequences if n in binding}
+                operands = [a for a in operands if id(a) not in sequences]
+            out |= _vars(eqn.outs) | _vars(operands)
+    return out - container_vars(fn)
+
+
+def container_vars(fn: ir.Function) -> set[int]:
+    """Values that hold a list, tuple or dict on some path: built by a
+    display or ``append``, or copied, merged or carried from such a value."""
+    out: set[int] = set()
+
+    def block(b) -> bool:
+        grew = False
+        for s in b.stmts:
+            if isinstance(s, ir.Eqn):
+                if s.outs and (isinstance(s.op, (ir.Build, ir.ListAppend)) or (
+                        isinstance(s.op, (ir.Copy, ir.SetItem)) and _vars(s.args[:1]) & out)):
+                    grew |= not _vars(s.outs) <= out
+                    out.update(_vars(s.outs))
+            elif isinstance(s, ir.If):
+                grew |= block(s.then) | block(s.orelse)
+                for o, a, c in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+                    if _vars([a, c]) & out and o.id not in out:
+                        out.add(o.id)
+                        grew = True
+            elif isinstance(s, ir.Loop):
+                grew |= (block(s.cond_block) if s.cond_block is not None else False)
+                grew |= block(s.body)
+                for c, i, n, o in zip(s.carried, s.init, s.next, s.outs, strict=True):
+                    if _vars([i, n, c]) & out and not {c.id, o.id} <= out:
+                        out.update((c.id, o.id))
+                        grew = True
+        return grew
+
+    while block(fn.body):
+        pass
     return out
 
 

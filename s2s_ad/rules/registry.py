@@ -56,6 +56,7 @@ class Rule:
     nondiff: bool = False
     elementwise: bool = False
     structural: bool = False   # moves values around (tuple, getitem, copy): no numeric type
+    sequences: tuple[str, ...] = ()   # params that may be a list or tuple of values
     _asts: dict = field(default_factory=dict)
 
     def template_ast(self, which: str) -> gast.FunctionDef:
@@ -126,8 +127,10 @@ def _primal_signature(template, skip: int) -> inspect.Signature:
 
 
 def defvjp(*keys, wrt: tuple[str, ...] | None = None, elementwise: bool = False,
-           structural: bool = False):
-    """Register a VJP template for one or more primitives (aliases share it)."""
+           structural: bool = False, sequences: tuple[str, ...] = ()):
+    """Register a VJP template for one or more primitives (aliases share it).
+    ``sequences`` names the params that may be a list or tuple of values
+    (``sum``'s iterable): their cotangents are containers too."""
     def register(template):
         sig = _primal_signature(template, 2)
         names = wrt or tuple(n for n, p in sig.parameters.items()
@@ -138,6 +141,7 @@ def defvjp(*keys, wrt: tuple[str, ...] | None = None, elementwise: bool = False,
             rule.vjp, rule.signature, rule.wrt = template, sig, tuple(names)
             rule.elementwise = rule.elementwise or elementwise
             rule.structural = structural
+            rule.sequences = sequences
         return template
     return register
 

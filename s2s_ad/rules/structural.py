@@ -152,7 +152,7 @@ def list_append(g, ans, lst, value):
     return g[:-1], g[-1]
 
 
-@defvjp(builtins.sum, wrt=("iterable", "start"))
+@defvjp(builtins.sum, wrt=("iterable", "start"), sequences=("iterable",))
 def sum_rule(g, ans, iterable, start=0):
     return sum_vjp(g, iterable), unbroadcast(g, start)
 
