@@ -18,6 +18,8 @@ branch, and a use inside a loop keeps a value live for the whole loop.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+
 from ..ir import nodes as ir
 
 
@@ -87,7 +89,10 @@ def _interferes(a, b, live: Liveness) -> bool:
     """Two values interfere if one is defined where the other is live and
     still needed afterwards (a last use at the defining statement is fine:
     the statement reads before it writes; a copy of the other is fine: it is
-    the same value), or both are defined together."""
+    the same value), or both are defined together.
+
+    (The reference definition: :class:`_Holders` answers the same question
+    for one value against all the holders of a name at once.)"""
     a_defs, b_defs = live.all_defs.get(a, [-1]), live.all_defs.get(b, [-2])
     a_ivs, b_ivs = live.intervals.get(a, []), live.intervals.get(b, [])
     for p in set(a_defs) & set(b_defs):
@@ -102,11 +107,90 @@ def _interferes(a, b, live: Liveness) -> bool:
     return False
 
 
+def _tiles(x0: int, x1: int, size: int):
+    """The segment-tree nodes (heap numbering, leaves ``size + p``) that
+    tile the positions ``[x0, x1)``."""
+    lo, hi = x0 + size, x1 + size
+    while lo < hi:
+        if lo & 1:
+            yield lo
+            lo += 1
+        if hi & 1:
+            hi -= 1
+            yield hi
+        lo >>= 1
+        hi >>= 1
+
+
+class _Holders:
+    """The values holding one name, indexed so that whether a new value
+    interferes with any of them (:func:`_interferes`) costs a few lookups,
+    not a scan of every holder: their definition positions, sorted, and
+    their live intervals ``[x0, x1)`` in a segment tree over positions (node
+    ``i`` covers a power-of-two range; an interval is stored at the
+    O(log n) nodes that tile it, so the nodes on the path from a position's
+    leaf to the root hold exactly the intervals containing it)."""
+
+    __slots__ = ("size", "def_pos", "defs_at", "tree")
+
+    def __init__(self, size: int):
+        self.size = size
+        self.def_pos: list[int] = []             # sorted, distinct
+        self.defs_at: dict[int, list[int]] = {}  # position -> holders defined there
+        self.tree: dict[int, set[int]] = {}      # node -> holders live over all of it
+
+    def add(self, vid: int, live: Liveness):
+        for p in set(live.all_defs.get(vid, ())):
+            at = self.defs_at.get(p)
+            if at is None:
+                at = self.defs_at[p] = []
+                insort(self.def_pos, p)
+            at.append(vid)
+        tree = self.tree
+        for x0, x1 in live.intervals.get(vid, ()):
+            for node in _tiles(x0, x1, self.size):
+                tree.setdefault(node, set()).add(vid)
+
+    def interferes(self, a: int, live: Liveness) -> bool:
+        """Does value ``a`` interfere with any holder?"""
+        copy_of = live.copy_of
+        a_defs = set(live.all_defs.get(a, ()))
+        tree, defs_at = self.tree, self.defs_at
+        for p in a_defs:
+            ca = copy_of.get((a, p))
+            # defined together
+            for b in defs_at.get(p, ()):
+                if ca != b and copy_of.get((b, p)) != a:
+                    return True
+            # a defined where a holder is live
+            i = p + self.size
+            while i:
+                held = tree.get(i)
+                if held and (len(held) > 1 or ca not in held):
+                    return True
+                i >>= 1
+        # a holder defined where a is live
+        def_pos = self.def_pos
+        for x0, x1 in live.intervals.get(a, ()):
+            for k in range(bisect_left(def_pos, x0), bisect_left(def_pos, x1)):
+                p = def_pos[k]
+                for b in defs_at[p]:
+                    if copy_of.get((b, p)) != a:
+                        return True
+        return False
+
+
 class Namer:
     def __init__(self, reserved: frozenset):
         self.reserved = set(reserved)
         self.names: dict[int, str] = {}
         self.holders: dict[str, list[int]] = {}  # name -> var ids
+        self._index: dict[str, _Holders] = {}     # name -> its holders, indexed
+        self._live: Liveness | None = None
+        self._size = 1                            # segment trees' leaf count
+        # base -> segment tree: node -> the names of the base's candidate
+        # sequence (base, base_1, base_2, ...) live over all of the node
+        self._families: dict[str, dict[int, set[str]]] = {}
         self.taken: set[str] = set()             # names that can never be reused
         self.temps = 0
 
@@ -125,11 +209,18 @@ class Namer:
     def _free(self, name: str, v: ir.Var, live: Liveness, own: bool) -> bool:
         if name in self.taken or (name in self.reserved and not own):
             return False
-        return not any(_interferes(v.id, other, live) for other in self.holders.get(name, ()))
+        index = self._index.get(name)
+        return index is None or not index.interferes(v.id, live)
 
     def assign(self, v: ir.Var, live: Liveness) -> str:
         if v.id in self.names:
             return self.names[v.id]
+        if self._live is not live:
+            # the liveness is final once naming starts: holders index its intervals
+            if self._index:
+                raise ValueError("a Namer names the values of one Liveness")
+            self._live = live
+            self._size = 1 << (live.pos + 1).bit_length()
         prefs = list(live.pref.get(v.id, ()))
         if v.like is not None:
             prefs.append(v.like)
@@ -157,13 +248,50 @@ class Namer:
             base, own = f"t{self.temps}", False
             self.temps += 1
         name, k = base, 0
-        while not self._free(name, v, live, own and name == v.hint):
+        blocked = None
+        while True:
+            if k == 2:  # many names of the base are taken: skip those that surely interfere
+                blocked = self._blocked(base, v, live)
+            if (blocked is None or name not in blocked) and \
+                    self._free(name, v, live, own and name == v.hint):
+                return self._take(v, name)
             k += 1
             name = f"{base}_{k}"
-        return self._take(v, name)
+
+    def _blocked(self, base: str, v: ir.Var, live: Liveness) -> set[str]:
+        """Names of ``base``'s candidate sequence held by a value live where
+        ``v`` is first defined (so they interfere with it), except the
+        name of the value ``v`` copies there, which may not."""
+        tree = self._families.get(base)
+        if not tree:
+            return set()
+        p = live.defs[v.id]
+        sets = []
+        i = p + self._size
+        while i:
+            held = tree.get(i)
+            if held:
+                sets.append(held)
+            i >>= 1
+        blocked = set().union(*sets)
+        copied = live.copy_of.get((v.id, p))
+        if copied is not None:
+            blocked.discard(self.names.get(copied))
+        return blocked
 
     def _take(self, v, name):
         self.holders.setdefault(name, []).append(v.id)
+        index = self._index.get(name)
+        if index is None:
+            index = self._index[name] = _Holders(self._size)
+        index.add(v.id, self._live)
+        base, sep, k = name.rpartition("_")
+        bases = (name, base) if sep and k.isascii() and k.isdigit() and k[0] != "0" else (name,)
+        for base in bases:
+            tree = self._families.setdefault(base, {})
+            for x0, x1 in self._live.intervals.get(v.id, ()):
+                for node in _tiles(x0, x1, self._size):
+                    tree.setdefault(node, set()).add(name)
         self.names[v.id] = name
         return name
 
