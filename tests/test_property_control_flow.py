@@ -6,16 +6,18 @@ lists, ``enumerate``, ``zip`` and ``reversed``, ``while`` loops,
 generated helper functions (one possibly recursive), nested up to three
 levels; differentiated by s2s_ad and checked as the straight-line ones in
 ``test_property.py``: against the tape engine, central finite differences
-and the dual engine (``grad``), and against the tape (``vjp``).
+and the dual engine (``grad``), and against the tape (``vjp``); and forward mode
+against reverse mode (``<u, J v>`` by ``jvp`` and by ``vjp``).
 
 Every data-dependent condition is probed like a kink: inputs where a
 condition's value comes within ``KINK_MARGIN`` of its threshold (where a
 branch, a trip count or an exit could flip under finite differences) are
 rejected with ``assume``.
 
-Default run: 200 programs for ``grad`` and 60 for ``vjp`` (hypothesis
-does not shrink them unless ``S2S_AD_SHRINK=1``: see ``PHASES``).
-``S2S_AD_LONG=1``: 10,000 each, plus :func:`test_control_flow_sweep`, which
+Default run: 200 programs for ``grad``, 60 for ``vjp`` and 60 for
+``jvp``/``vjp`` agreement, derandomized (hypothesis does not shrink them
+unless ``S2S_AD_SHRINK=1``: see ``PHASES``). ``S2S_AD_LONG=1``: 10,000
+each, plus :func:`test_control_flow_sweep`, which
 runs ``S2S_AD_SWEEP_N`` (default 10,000) seeded programs *without*
 stopping at the first failure and reports how many ran, how many were
 rejected, and every failure grouped by symptom. The same sweep runs from
@@ -48,18 +50,23 @@ from tests.test_property import (
     KINK_MARGIN,
     LONG,
     PROPERTY,
+    REF_RTOL,
     SEEDS,
     VALUE_BOUND,
     check_grad,
     check_vjp,
+    close,
     copies,
     draw_inputs,
     load,
     partial,
+    random_like,
+    report,
 )
 
 GRAD_EXAMPLES = 10_000 if LONG else 200
 VJP_EXAMPLES = 10_000 if LONG else 60
+JVP_VJP_EXAMPLES = 10_000 if LONG else 60
 # Shrinking these programs takes hypothesis's whole 300 s budget per failure
 # (every step re-runs finite differences) and leaves them about as large:
 # off unless S2S_AD_SHRINK=1. A failure prints the program, the inputs and
@@ -82,17 +89,6 @@ def _events(prog):
 # ---------------------------------------------------------------- properties
 
 
-#: Open bugs (issue 3) make some generated control-flow programs fail (a wrong
-#: gradient against the tape, an unbound value in the backward sweep); while
-#: they are open these two properties run only on request, so the default suite
-#: stays green: S2S_AD_LONG=1 or S2S_AD_CONTROL_FLOW_PROPERTIES=1.
-_ON_REQUEST = pytest.mark.skipif(
-    not (LONG or os.environ.get("S2S_AD_CONTROL_FLOW_PROPERTIES") == "1"),
-    reason="control-flow properties find open bugs (issue 3): run with "
-           "S2S_AD_CONTROL_FLOW_PROPERTIES=1")
-
-
-@_ON_REQUEST
 @settings(PROPERTY, max_examples=GRAD_EXAMPLES, phases=PHASES)
 @given(prog=control_programs(), seed=SEEDS)
 def test_control_flow_grad(prog, seed):
@@ -100,7 +96,6 @@ def test_control_flow_grad(prog, seed):
     check_grad(prog.source, draw_inputs(prog, seed), seed, wrt=prog.wrt)
 
 
-@_ON_REQUEST
 @settings(PROPERTY, max_examples=VJP_EXAMPLES, phases=PHASES)
 @given(prog=control_programs(), seed=SEEDS)
 def test_control_flow_vjp(prog, seed):
@@ -108,6 +103,53 @@ def test_control_flow_vjp(prog, seed):
     may differ between returns)."""
     _events(prog)
     check_vjp(prog.vjp_source, draw_inputs(prog, seed), seed, wrt=prog.wrt)
+
+
+@settings(PROPERTY, max_examples=JVP_VJP_EXAMPLES, phases=PHASES)
+@given(prog=control_programs(), seed=SEEDS)
+def test_control_flow_jvp_and_vjp_agree(prog, seed):
+    """Forward and reverse mode are transposes of each other: for random
+    ``v`` and ``u``, ``<u, J v>`` from s2s_ad's ``jvp`` equals ``<J^T u,
+    v>`` from its ``vjp``, on the array-returning variant of the program."""
+    _events(prog)
+    check_jvp_vjp(prog.vjp_source, draw_inputs(prog, seed), seed, wrt=prog.wrt)
+
+
+def check_jvp_vjp(source: str, args, seed: int = 0, name: str = "prog", wrt=None):
+    """``u · jvp(f, args, v)`` against ``vjp(f, *args)[1](u) · v`` (and both
+    primal outputs against the program's), ``u`` and ``v`` random; the
+    arguments outside ``wrt`` (int loop bounds) get no tangent."""
+    args = copies(args)
+    wrt = tuple(range(len(args))) if wrt is None else tuple(wrt)
+    f = load(source, np, name)
+    expected_out = f(*copies(args))
+    rng = np.random.default_rng([seed, 1])
+    v = tuple(random_like(rng, a) if i in wrt else None for i, a in enumerate(args))
+    u = random_like(rng, expected_out)
+    try:
+        out_f, jv = s2s_ad.jvp(f, copies(args), v)
+    except Exception as e:
+        raise AssertionError(report(f"s2s_ad.jvp crashed: {type(e).__name__}: {e}",
+                                    source, args, v=v)) from e
+    try:
+        out_r, pullback = s2s_ad.vjp(f, *copies(args))
+        vj = pullback(u)
+    except Exception as e:
+        raise AssertionError(report(f"s2s_ad.vjp crashed: {type(e).__name__}: {e}",
+                                    source, args, u=u)) from e
+    forward_source = s2s_ad.derivative(f, mode="forward").source
+    msg = lambda what, **kw: report(what, source, args, forward_source, **kw)  # noqa: E731
+    for mode, out in (("jvp", out_f), ("vjp", out_r)):
+        assert close(out, expected_out, REF_RTOL, REF_RTOL), msg(
+            f"{mode}'s primal output differs from the program's", out=out,
+            expected=expected_out)
+    assert np.shape(jv) == np.shape(expected_out), msg(
+        f"the tangent has shape {np.shape(jv)}, the output {np.shape(expected_out)}", jv=jv)
+    forward = float(np.sum(np.asarray(u) * jv))
+    reverse = float(sum(np.sum(np.asarray(vj[i]) * v[i]) for i in wrt))
+    assert close(forward, reverse, REF_RTOL, REF_RTOL), msg(
+        f"<u, J v> = {forward!r} by jvp but <J^T u, v> = {reverse!r} by vjp",
+        u=u, v=v, jv=jv, vj=vj)
 
 
 def test_grammar_coverage_and_validity():
@@ -177,6 +219,9 @@ def sweep(start: int, count: int, vjp_every: int = 4, log=None):
         if seed % vjp_every == 0:
             checks.append(("vjp", lambda: check_vjp(prog.vjp_source, args, seed,
                                                     wrt=prog.wrt)))
+        if seed % vjp_every == 1:
+            checks.append(("jvp-vjp", lambda: check_jvp_vjp(prog.vjp_source, args, seed,
+                                                            wrt=prog.wrt)))
         for name, check in checks:
             try:
                 check()
@@ -438,6 +483,27 @@ def test_regression_cotangent_of_a_list_read_in_a_loop():
     ``bacc[0]`` the zero. A value that holds a container on some path is
     no longer taken for a number (``analysis.container_vars``)."""
     check_grad(LIST_SUM_IN_A_LOOP, [0.7])
+
+
+REBOUND_TO_ANOTHER_SHAPE_IN_A_BRANCH = """\
+def prog(x, n):
+    if n > 0:
+        x = float(n)
+    return np.sum(x * x)
+"""
+
+
+def test_regression_zero_cotangent_of_an_argument_rebound_in_a_branch():
+    """Wrong shape: where the branch rebinds ``x`` to a number, the
+    argument's cotangent is zero, but it was made as ``zeros_like`` of the
+    merged value's cotangent (a float) instead of ``x``'s own shape: the
+    gradient w.r.t. a (2, 3) array came out as ``0.0``. (Seed 16675 of the
+    sweep, minimised.)"""
+    x = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
+    for n in (2, 0):
+        g = s2s_ad.grad(load(REBOUND_TO_ANOTHER_SHAPE_IN_A_BRANCH, np))(x, n)
+        assert np.shape(g) == (2, 3), g
+        assert np.array_equal(g, np.zeros((2, 3)) if n > 0 else 2 * x)
 
 
 REBOUND_ITERABLE_THEN_AUGASSIGN = """\

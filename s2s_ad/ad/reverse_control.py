@@ -110,7 +110,11 @@ class ControlFlowAdjoints:
                 if a is None:
                     saved_out, self.out = self.out, body
                     self.group = None
-                    like = next((before[o.id] for o, *ys in pairs if v in ys), None)
+                    # zeros shaped like the phi's adjoint only when the value and
+                    # the phi are surely of one shape (the other branch may bind
+                    # the name to a value of another shape); else the value's own
+                    like = next((before[o.id] for o, *ys in pairs
+                                 if v in ys and self.shapes.same(v, o)), None)
                     if like is not None:  # shaped like the phi it feeds: no primal needed
                         a = self.emit(ir.Call(True), [helper(runtime.zeros_like), like],
                                       adjoint_of=v, loc=s.loc)
