@@ -144,6 +144,7 @@ class Transformed:
         self._wrt_checks = [] if kind == "jvp" else [(i, params[i]) for i in wrt]
         self._wrt_spec = None
         self._variants: dict = {}
+        self._numbers_variant = kind in ("grad", "value_and_grad")
 
     @property
     def function(self):
@@ -185,11 +186,15 @@ class Transformed:
         return args, kwargs
 
     def __call__(self, *args, **kwargs):
-        args, kwargs = self._prepare(args, kwargs)
-        if self._kind in ("grad", "value_and_grad") and not kwargs:
+        if self._wrt_checks:
+            args, kwargs = self._prepare(args, kwargs)
+        if self._numbers_variant and not kwargs:
             kinds = _number_kinds(args)
             if kinds is not None:
-                return self._variant(kinds)._generated(*args)
+                v = self._variants.get(kinds)
+                if v is None:
+                    v = self._variant(kinds)
+                return v._generated(*args)
         return self._generated(*args, **kwargs)
 
     def _variant(self, kinds: str) -> Transformed:
@@ -217,6 +222,9 @@ class Transformed:
 
 
 def _as_differentiable(v, name):
+    t = type(v)
+    if t is float or (t is np.ndarray and v.dtype.kind in "fc"):
+        return v  # the common cases, checked first
     if isinstance(v, bool):
         return v
     if isinstance(v, int):
@@ -234,18 +242,35 @@ _IN_PROGRESS = object()
 def _number_kinds(args) -> str | None:
     """``"n"`` per number and ``"s"`` per list or tuple of numbers, or
     ``None`` if any argument is something else (an array, a dict, ...)."""
-    kinds = []
+    kinds = ""
     for a in args:
-        if isinstance(a, _NUMBERS) and not isinstance(a, bool):
-            kinds.append("n")
+        t = type(a)
+        if t is float or t in _NUMBER_TYPES:
+            kinds += "n"
+        elif t is list or t is tuple:
+            # the element types, in C; a subclass of a number type takes the long way
+            if a and (_ITEM_TYPES.issuperset(map(type, a))
+                      or all(isinstance(v, _NUMBERS) for v in a)):
+                kinds += "s"
+            else:
+                return None
+        elif t is np.ndarray or t is dict:
+            return None
+        elif isinstance(a, _NUMBERS) and not isinstance(a, bool):
+            kinds += "n"
         elif isinstance(a, (list, tuple)) and a and all(isinstance(v, _NUMBERS) for v in a):
-            kinds.append("s")
+            kinds += "s"
         else:
             return None
-    return "".join(kinds)
+    return kinds
 
 
 _NUMBERS = (float, int, np.floating, np.integer)
+#: Exact types that are numbers (bool counts inside a list, as isinstance says)
+_NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.longdouble,
+                           np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
+                           np.uint16, np.uint8})
+_ITEM_TYPES = _NUMBER_TYPES | {bool}
 
 
 def _build(f, wrt, kind: str, scalar_inputs: bool = False) -> Transformed:

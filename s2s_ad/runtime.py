@@ -10,10 +10,43 @@ import numbers
 
 import numpy as np
 
+# Types whose values are 0-d and not arrays: their shape is () without asking
+# NumPy (``np.shape`` costs a Python call and a dispatch). The helpers below
+# take a fast path on exact types and fall back to the general code.
+_SCALAR_TYPES = frozenset({
+    float, int, complex, bool, np.float64, np.float32, np.float16, np.longdouble,
+    np.complex128, np.complex64, np.clongdouble, np.int64, np.int32, np.int16, np.int8,
+    np.uint64, np.uint32, np.uint16, np.uint8, np.bool_})
+_F64 = np.dtype(np.float64)
+_ndarray = np.ndarray
+
+
+def _shape(x):
+    t = type(x)
+    if t is _ndarray:
+        return x.shape
+    if t in _SCALAR_TYPES:
+        return ()
+    return np.shape(x)
+
 
 def unbroadcast(g, target):
     """Sum a cotangent ``g`` back to ``target``'s shape, undoing NumPy
     broadcasting (leading axes added, axes of length 1 stretched)."""
+    tg, tt = type(g), type(target)
+    if tg is _ndarray:
+        if tt is _ndarray:
+            if g.shape == target.shape:
+                return g
+        elif tt in _SCALAR_TYPES and g.ndim == 0:
+            return g
+    elif tg in _SCALAR_TYPES:
+        if tt in _SCALAR_TYPES or (tt is _ndarray and target.ndim == 0):
+            return g
+    return _unbroadcast(g, target)
+
+
+def _unbroadcast(g, target):
     shape = np.shape(target)
     if np.shape(g) == shape:
         return g
@@ -32,15 +65,43 @@ def unbroadcast(g, target):
 def broadcast_as(d, like):
     """A tangent ``d`` of an operand, spread to the shape of the result
     ``like`` it was broadcast into."""
-    shape = np.shape(like)
-    if np.shape(d) == shape:
+    shape = _shape(like)
+    if _shape(d) == shape:
         return d
     return np.broadcast_to(d, shape)
 
 
+def unreduce(g, a, axis=None):
+    """The cotangent ``g`` of a sum of ``a`` over ``axis``, spread back over
+    ``a``'s shape: a fresh array (``reshape(g) * ones_like(a)``, in one pass)."""
+    if type(a) is _ndarray:
+        shape, dtype = a.shape, a.dtype
+    else:
+        a = np.asarray(a)
+        shape, dtype = a.shape, a.dtype
+    tg = type(g)
+    if tg is not float and tg is not np.float64:
+        g = np.asarray(g)
+        if axis is not None and g.ndim and shape:
+            g = np.reshape(g, _keepdims_shape(shape, axis))
+        if g.dtype is not dtype:
+            dtype = np.result_type(g.dtype, dtype)
+    elif dtype is not _F64:
+        dtype = np.result_type(_F64, dtype)
+    out = np.empty(shape, dtype)
+    out[...] = g
+    return out if shape else out[()]
+
+
+def _keepdims_shape(shape, axis):
+    ndim = len(shape)
+    axes = [ax % ndim for ax in axis] if isinstance(axis, (tuple, list)) else [axis % ndim]
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
 def sum_to_scalar(g):
     """The cotangent of a Python number that was broadcast against ``g``."""
-    return g if np.ndim(g) == 0 else np.sum(g)
+    return g if type(g) in _SCALAR_TYPES or np.ndim(g) == 0 else np.sum(g)
 
 
 def _rebuild(like, items):
@@ -53,8 +114,9 @@ def zeros_like(x):
     """A zero cotangent with the structure of ``x``: floats for numbers,
     float arrays for arrays, and the same container shape for tuples, lists
     and dicts."""
-    if isinstance(x, np.ndarray):
-        return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if type(x) is _ndarray or isinstance(x, np.ndarray):
+        dt = x.dtype
+        return np.zeros(x.shape, dt if dt.kind in "fc" else float)
     if x is None:  # a value never assigned on this path: its zero is a plain 0.0
         return 0.0
     if isinstance(x, (bool, np.bool_, str)):
@@ -83,6 +145,8 @@ def add_grads(a, b):
         return b
     if b is None:
         return a
+    if type(a) is _ndarray or type(a) in _SCALAR_TYPES:
+        return a + b
     if isinstance(a, (tuple, list)):
         return _rebuild(a, [add_grads(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):
@@ -101,8 +165,11 @@ def getitem_vjp(g, x, index):
         out = {k: zeros_like(v) for k, v in x.items()}
         out[index] = g
         return out
-    out = np.zeros(np.shape(x), np.result_type(g, float) if not _is_float_array(x)
-                   else x.dtype)
+    if type(x) is _ndarray and x.dtype is _F64:
+        out = np.zeros(x.shape)
+    else:
+        out = np.zeros(np.shape(x), np.result_type(g, float) if not _is_float_array(x)
+                       else x.dtype)
     if _is_basic_index(index):
         out[index] = g
     else:
@@ -122,8 +189,15 @@ def snapshot(x):
 def index_add(acc, index, g):
     """``acc + getitem_vjp(g, acc, index)``, adding into ``acc`` in place
     (the reverse pass calls it only on an accumulator it owns)."""
-    if isinstance(acc, np.ndarray) and acc.flags.writeable \
-            and np.issubdtype(acc.dtype, np.inexact) and np.can_cast(np.result_type(g), acc.dtype):
+    if type(acc) is _ndarray:
+        if acc.dtype is _F64 and (type(index) is int or type(index) is slice):
+            tg = type(g)  # the common case: float64 into float64, a basic index
+            if (tg is float or tg is np.float64 or tg is int
+                    or (tg is _ndarray and g.dtype is _F64)) and acc.flags.writeable:
+                acc[index] += g
+                return acc
+    if isinstance(acc, np.ndarray) and acc.flags.writeable and acc.dtype.kind in "fc" \
+            and np.can_cast(np.result_type(g), acc.dtype):
         if _is_basic_index(index):
             acc[index] += g
         else:
@@ -156,6 +230,8 @@ def _is_float_array(x):
 
 
 def _is_basic_index(index):
+    if type(index) is int or type(index) is slice:
+        return True
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis
                for p in parts)
@@ -184,6 +260,8 @@ def sum_broadcast(u, g):
 
 def require_scalar(y, name):
     """``grad`` differentiates scalar functions only; say what to use instead."""
+    if type(y) in _SCALAR_TYPES:
+        return
     if np.ndim(y) != 0 or isinstance(y, (tuple, list, dict)):
         raise TypeError(
             f"grad requires {name}() to return a scalar (a float or a 0-d array), but it "

@@ -261,6 +261,11 @@ spec(("setitem",), cases=[
     case(Arr((4, 5)), np.array([0, 2]), Arr((2, 5))), case(Arr((6,)), slice(None, None, 2), Arr(()))])
 spec(runtime.broadcast_as, cases=[case(Arr((4,)), Arr((3, 4))), case(Arr((3, 4)), Arr((3, 4))),
                                   case(Flt(), Arr((2, 3)))])
+# unreduce(g, a, axis): g has the shape of a's sum over axis (kept or dropped axes)
+spec(runtime.unreduce, cases=[
+    case(Flt(), Arr((3, 4))), case(Arr(()), Arr((3, 4)), None), case(Arr((4,)), Arr((3, 4)), 0),
+    case(Arr((3, 1)), Arr((3, 4)), 1), case(Arr((3,)), Arr((3, 4)), -1),
+    case(Arr((2,)), Arr((2, 3, 4)), (1, 2)), case(Arr(()), Arr(()))])
 spec(runtime.sum_to_scalar, cases=[case(Arr((3, 4))), case(Flt()), case(Arr(()))])
 spec(runtime.snapshot, cases=[case(Arr((3, 4))), case(Flt())])
 spec(runtime.zero_at, cases=[case(Arr((4, 5)), 1), case(Arr((4, 5)), (slice(None), 2))])

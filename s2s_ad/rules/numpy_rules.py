@@ -6,9 +6,9 @@ branch on shapes, axes or ``ord`` (which a template cannot), a small helper
 below computes the *static* part — a shape, a permutation, tensordot axes —
 and the template does the arithmetic::
 
-    @defvjp(np.sum, ("method", "sum"))
-    def reduce_sum(g, ans, a, axis=None, ...):   # g back to a's shape
-        return np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) * np.ones_like(a)
+    @defvjp(np.prod, ("method", "prod"))
+    def reduce_prod(g, ans, a, axis=None, ...):   # g back to a's shape
+        return np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) * prod_of_others(a, axis)
 
 Conventions:
 
@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..runtime import getitem_vjp, unbroadcast
+from ..runtime import getitem_vjp, unbroadcast, unreduce
 from .registry import defjvp, defvjp, nondiff
 
 # ---------------------------------------------------------------- exponentials and logarithms
@@ -444,7 +444,7 @@ def clip_jvp(da, da_min, da_max, dmin, dmax, ans, a, a_min=None, a_max=None, out
 
 @defvjp(np.sum, ("method", "sum"))
 def reduce_sum(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) * np.ones_like(a)
+    return unreduce(g, a, axis)
 
 
 @defjvp(np.sum, ("method", "sum"))
@@ -454,8 +454,7 @@ def reduce_sum_jvp(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @defvjp(np.mean, ("method", "mean"))
 def reduce_mean(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    n = np.size(a) / np.size(ans)
-    return np.reshape(g, keepdims_shape_vjp(np.shape(a), axis)) * np.ones_like(a) / n
+    return unreduce(g / (np.size(a) / np.size(ans)), a, axis)
 
 
 @defjvp(np.mean, ("method", "mean"))

@@ -67,8 +67,22 @@ def _as_matrices(g, x, y):
     return g2, x2, y2
 
 
+_ndarray = np.ndarray
+
+
 def matmul_vjp_x(g, x, y):
     """Cotangent of ``x`` in ``x @ y``, for every combination of 1-D and n-D."""
+    if type(x) is _ndarray and type(y) is _ndarray:
+        nx, ny = x.ndim, y.ndim  # the common shapes, without the general promotion
+        if nx == 1 and ny == 1:
+            return g * y
+        if type(g) is _ndarray:
+            if nx == 2 and ny == 2:
+                return g @ y.T
+            if nx == 2 and ny == 1:
+                return g[:, None] * y
+            if nx == 1 and ny == 2:
+                return y @ g
     g2, _, y2 = _as_matrices(g, x, y)
     gx = g2 @ np.swapaxes(y2, -1, -2)
     if np.ndim(x) == 1:
@@ -78,6 +92,17 @@ def matmul_vjp_x(g, x, y):
 
 def matmul_vjp_y(g, x, y):
     """Cotangent of ``y`` in ``x @ y``, for every combination of 1-D and n-D."""
+    if type(x) is _ndarray and type(y) is _ndarray:
+        nx, ny = x.ndim, y.ndim
+        if nx == 1 and ny == 1:
+            return g * x
+        if type(g) is _ndarray:
+            if nx == 2 and ny == 2:
+                return x.T @ g
+            if nx == 1 and ny == 2:
+                return x[:, None] * g
+            if nx == 2 and ny == 1:
+                return g @ x
     g2, x2, _ = _as_matrices(g, x, y)
     gy = np.swapaxes(x2, -1, -2) @ g2
     if np.ndim(y) == 1:

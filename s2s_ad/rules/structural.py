@@ -17,6 +17,7 @@ from ..runtime import (
     sum_to_scalar,
     sum_vjp,
     unbroadcast,
+    unreduce,
     zero_at,
 )
 from .registry import defjvp, defvjp, nondiff
@@ -65,6 +66,17 @@ def broadcast_as_rule(g, ans, d, like):
 @defjvp(runtime.broadcast_as)
 def broadcast_as_jvp(dd, ans, d, like):
     return broadcast_as(dd, like)
+
+
+# a sum's cotangent spread back over its operand: the adjoint is that sum again
+@defvjp(runtime.unreduce, wrt=("g",))
+def unreduce_rule(u, ans, g, a, axis=None):
+    return np.reshape(np.sum(u, axis=axis), np.shape(g))
+
+
+@defjvp(runtime.unreduce)
+def unreduce_jvp(dg, ans, g, a, axis=None):
+    return unreduce(dg, a, axis)
 
 
 @defvjp(runtime.sum_to_scalar)

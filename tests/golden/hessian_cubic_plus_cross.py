@@ -23,16 +23,12 @@ def jvp_grad_cubic_plus_cross(x, dx):
     dbx = getitem_vjp(dbt3, x, 1)
     bx_1 = index_add(bx, 0, bt2)
     dbx_1 = dbx + getitem_vjp(dbt2, bx, 0)
-    t8 = np.shape(t0)
-    t9 = keepdims_shape_vjp(t8, None)
-    t10 = np.reshape(bt1, t9)
-    t11 = np.ones_like(t0)
-    bt0 = t10 * t11
-    t12 = bt0 * 3
-    t13 = x ** 2
-    dt13 = dx * 2 * x
-    t14 = t12 * t13
-    dt14 = t12 * dt13
-    bx = bx_1 + t14
-    dbx = broadcast_as(dbx_1, bx) + broadcast_as(dt14, bx)
+    bt0 = unreduce(bt1, t0, None)
+    t8 = bt0 * 3
+    t9 = x ** 2
+    dt9 = dx * 2 * x
+    t10 = t8 * t9
+    dt10 = t8 * dt9
+    bx = bx_1 + t10
+    dbx = broadcast_as(dbx_1, bx) + broadcast_as(dt10, bx)
     return bx, dbx

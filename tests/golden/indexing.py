@@ -14,7 +14,7 @@ def grad_indexing(x):
     bx = getitem_vjp(bt3, x, (-1, 0))
     bfirst = unbroadcast(bt2 * t1, first)
     bt1 = unbroadcast(bt2 * first, t1)
-    bt0 = np.reshape(bt1, keepdims_shape_vjp(np.shape(t0), None)) * np.ones_like(t0)
+    bt0 = unreduce(bt1, t0, None)
     brest = bt0 * 2 * rest
     # grad of: rest = x[1:]
     bx = index_add(bx, slice(1, None, None), brest)

@@ -14,14 +14,14 @@ def grad_softmax_cross_entropy(logits, y):
     bout = 1.0
     # grad of: return -np.mean(np.sum(y * np.log(p), axis=1))
     bt7 = -bout
-    bt6 = np.reshape(bt7, keepdims_shape_vjp(np.shape(t6), None)) * np.ones_like(t6) / (np.size(t6) / np.size(t7))
-    bt5 = np.reshape(bt6, keepdims_shape_vjp(np.shape(t5), 1)) * np.ones_like(t5)
+    bt6 = unreduce(bt7 / (np.size(t6) / np.size(t7)), t6, None)
+    bt5 = unreduce(bt6, t5, 1)
     bt4 = unbroadcast(bt5 * y, t4)
     bp = bt4 / p
     # grad of: p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
     bt1 = unbroadcast(bp / t3, t1)
     bt3 = unbroadcast(-bp * p / t3, t3)
-    bt2 = np.reshape(bt3, keepdims_shape_vjp(np.shape(t2), 1)) * np.ones_like(t2)
+    bt2 = unreduce(bt3, t2, 1)
     bz = bt2 * t2
     bz = bz + bt1 * t1
     # grad of: z = logits - np.max(logits, axis=1, keepdims=True)
