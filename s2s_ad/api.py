@@ -337,16 +337,17 @@ def _jvp_specs(fn) -> list:
                          [t.result, t.tangent], comment=None)]
 
 
-def _callee_functions(callee, kind: str, wrt, suffixes: tuple[str, ...]) -> tuple:
+def _callee_functions(callee, kind: str, wrt, suffixes: tuple[str, ...],
+                      scalar_inputs: str | None = None) -> tuple:
     """The generated functions of a user function called from code being
     transformed (built now, and cached). A recursive call, whose functions
     are being built right now, gets late-bound references instead."""
     entry = _cache_entry(callee)
-    key = (kind, wrt)
+    key = (kind, wrt) + ((scalar_inputs,) if scalar_inputs else ())
     if key not in entry:
         entry[key] = _IN_PROGRESS
         try:
-            _build(callee, wrt, kind)
+            _build(callee, wrt, kind, scalar_inputs=scalar_inputs)
         except BaseException:
             entry.pop(key, None)
             raise
@@ -363,9 +364,14 @@ def _jvp_function(callee):
     return _callee_functions(callee, "jvp", None, ("jvp",))[0]
 
 
-def _split_pair(callee, wrt: tuple[int, ...]):
-    """``(f_fwd, f_bwd)`` for a call site whose arguments at ``wrt`` are active."""
-    return _callee_functions(callee, "split", wrt, ("fwd", "bwd"))
+def _split_pair(callee, wrt: tuple[int, ...], scalar_inputs: str | None = None):
+    """``(f_fwd, f_bwd)`` for a call site whose arguments at ``wrt`` are active;
+    with ``scalar_inputs`` (as for :func:`_build`: ``"n"`` per argument the
+    caller knows to be a number, any other letter for one it does not), the
+    pair specialised to such arguments."""
+    if scalar_inputs is not None and "n" not in scalar_inputs:
+        scalar_inputs = None
+    return _callee_functions(callee, "split", wrt, ("fwd", "bwd"), scalar_inputs)
 
 
 def _tuple_atom(atoms):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import math
 import operator
 
 import gast
@@ -100,7 +101,36 @@ class TemplateLowerer(Lowerer):
                     g = self.expr(node.args[0])
                     return self.emit(ir.Call(True), [ir.Free("sum_to_scalar",
                                                              runtime.sum_to_scalar, "rule"), g])
-        return super().expr_Call(node, hint)
+        out = super().expr_Call(node, hint)
+        return self._fold_call(out)
+
+    def _fold_call(self, out):
+        """``math.sqrt(math.pi)``, ``math.log(2)``: a ``math`` function of
+        numbers is computed now, not on every run of the derivative."""
+        stmts = self.block.stmts
+        if not (isinstance(out, ir.Var) and stmts and isinstance(stmts[-1], ir.Eqn)):
+            return out
+        eqn = stmts[-1]
+        if eqn.outs != [out] or not isinstance(eqn.op, ir.Call) or eqn.kwargs \
+                or not isinstance(eqn.args[0], ir.Free):
+            return out
+        fn, args = eqn.args[0].value, eqn.args[1:]
+        if getattr(fn, "__module__", None) != "math" or not all(map(_number, args)):
+            return out
+        try:
+            value = fn(*(a.value for a in args))
+        except (ValueError, OverflowError, TypeError):
+            return out
+        if not isinstance(value, float) or not math.isfinite(value):
+            return out
+        stmts.pop()
+        return ir.Const(value)
+
+
+def _number(a):
+    """A number known now: a constant, or a module constant such as ``math.pi``."""
+    return isinstance(a, (ir.Const, ir.Free)) and isinstance(a.value, (int, float)) \
+        and not isinstance(a.value, bool)
 
 
 def _num(a):
@@ -110,10 +140,10 @@ def _num(a):
 
 def fold_binop(op_type, left, right):
     """Constant-fold, and apply the identities that make rules read cleanly."""
-    if _num(left) and _num(right):
+    if _number(left) and _number(right):
         fn = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-              gast.Pow: operator.pow}.get(op_type)
-        if fn is not None:
+              gast.Pow: operator.pow, gast.Div: operator.truediv}.get(op_type)
+        if fn is not None and not (fn is operator.truediv and right.value == 0):
             return ir.Const(fn(left.value, right.value))
     if op_type is gast.Mult:
         if _num(right) and right.value == 1 and isinstance(right.value, int):

@@ -254,22 +254,22 @@ def tanh_jvp(dx, ans, x):
 
 @defvjp(math.erf)
 def erf(g, ans, x):
-    return g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)
+    return g * (2 / math.sqrt(math.pi)) * math.exp(-x ** 2)
 
 
 @defjvp(math.erf)
 def erf_jvp(dx, ans, x):
-    return dx * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)
+    return dx * (2 / math.sqrt(math.pi)) * math.exp(-x ** 2)
 
 
 @defvjp(math.erfc)
 def erfc(g, ans, x):
-    return -g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)
+    return -g * (2 / math.sqrt(math.pi)) * math.exp(-x ** 2)
 
 
 @defjvp(math.erfc)
 def erfc_jvp(dx, ans, x):
-    return -dx * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)
+    return -dx * (2 / math.sqrt(math.pi)) * math.exp(-x ** 2)
 
 
 # The derivative of |x| at 0 is taken as 0 (np.sign), like builtins.abs.
