@@ -149,7 +149,11 @@ class _Holders:
         tree = self.tree
         for x0, x1 in live.intervals.get(vid, ()):
             for node in _tiles(x0, x1, self.size):
-                tree.setdefault(node, set()).add(vid)
+                held = tree.get(node)
+                if held is None:
+                    tree[node] = {vid}
+                else:
+                    held.add(vid)
 
     def interferes(self, a: int, live: Liveness) -> bool:
         """Does value ``a`` interfere with any holder?"""
@@ -180,6 +184,55 @@ class _Holders:
         return False
 
 
+def _number_in(name: str, base: str) -> int | None:
+    """``k`` if ``name`` is ``base`` (0) or ``f"{base}_{k}"`` (k >= 1)."""
+    if name == base:
+        return 0
+    head, sep, k = name.rpartition("_")
+    if head == base and sep and k.isascii() and k.isdigit() and k[0] != "0":
+        return int(k)
+    return None
+
+
+class _Family:
+    """The names ``base, base_1, base_2, ...`` of one base that values hold,
+    by number: which are held, the first that is not, and where each is
+    live (a segment tree over positions, as in :class:`_Holders`)."""
+
+    __slots__ = ("held", "gap", "tree")
+
+    def __init__(self):
+        self.held: set[int] = set()
+        self.gap = 0                             # the least number not held
+        self.tree: dict[int, set[int]] = {}      # node -> numbers live over all of it
+
+    def add(self, k: int, intervals, size: int):
+        held = self.held
+        held.add(k)
+        while self.gap in held:
+            self.gap += 1
+        tree = self.tree
+        for x0, x1 in intervals:
+            for node in _tiles(x0, x1, size):
+                ks = tree.get(node)
+                if ks is None:
+                    tree[node] = {k}
+                else:
+                    ks.add(k)
+
+    def live_at(self, p: int, size: int) -> set[int]:
+        """The numbers of names held by a value live at position ``p``."""
+        tree = self.tree
+        sets = []
+        i = p + size
+        while i:
+            ks = tree.get(i)
+            if ks:
+                sets.append(ks)
+            i >>= 1
+        return set().union(*sets)
+
+
 class Namer:
     def __init__(self, reserved: frozenset):
         self.reserved = set(reserved)
@@ -188,9 +241,8 @@ class Namer:
         self._index: dict[str, _Holders] = {}     # name -> its holders, indexed
         self._live: Liveness | None = None
         self._size = 1                            # segment trees' leaf count
-        # base -> segment tree: node -> the names of the base's candidate
-        # sequence (base, base_1, base_2, ...) live over all of the node
-        self._families: dict[str, dict[int, set[str]]] = {}
+        # base -> the names of its sequence (base, base_1, base_2, ...) in use
+        self._families: dict[str, _Family] = {}
         self.taken: set[str] = set()             # names that can never be reused
         self.temps = 0
 
@@ -247,37 +299,46 @@ class Namer:
                 self.temps += 1
             base, own = f"t{self.temps}", False
             self.temps += 1
-        name, k = base, 0
-        blocked = None
-        while True:
-            if k == 2:  # many names of the base are taken: skip those that surely interfere
-                blocked = self._blocked(base, v, live)
-            if (blocked is None or name not in blocked) and \
-                    self._free(name, v, live, own and name == v.hint):
-                return self._take(v, name)
-            k += 1
-            name = f"{base}_{k}"
+        if self._free(base, v, live, own):
+            return self._take(v, base)
+        name = f"{base}_1"
+        if self._free(name, v, live, False):
+            return self._take(v, name)
+        return self._take(v, self._numbered(base, v, live))
 
-    def _blocked(self, base: str, v: ir.Var, live: Liveness) -> set[str]:
-        """Names of ``base``'s candidate sequence held by a value live where
-        ``v`` is first defined (so they interfere with it), except the
-        name of the value ``v`` copies there, which may not."""
-        tree = self._families.get(base)
-        if not tree:
-            return set()
+    def _numbered(self, base: str, v: ir.Var, live: Liveness) -> str:
+        """The first of ``base_2, base_3, ...`` free for ``v``. Names of the
+        base that are held by a value live where ``v`` is first defined
+        interfere with it and are skipped unchecked (all but the name of the
+        value ``v`` copies there, which may not interfere); the others are
+        checked in order, with the first name nobody holds as the fallback."""
+        family = self._families.get(base)
+        if family is None:
+            k = 2
+            while not self._free(f"{base}_{k}", v, live, False):
+                k += 1
+            return f"{base}_{k}"
         p = live.defs[v.id]
-        sets = []
-        i = p + self._size
-        while i:
-            held = tree.get(i)
-            if held:
-                sets.append(held)
-            i >>= 1
-        blocked = set().union(*sets)
-        copied = live.copy_of.get((v.id, p))
+        blocked = family.live_at(p, self._size)
+        copied = self.names.get(live.copy_of.get((v.id, p)))
         if copied is not None:
-            blocked.discard(self.names.get(copied))
-        return blocked
+            blocked.discard(_number_in(copied, base))
+        held = family.held
+        candidates = sorted(k for k in held.difference(blocked) if k >= 2)
+        i, k = 0, 2
+        while True:
+            unheld = max(k, family.gap)
+            while unheld in held:  # past a gap whose name is not free (rare)
+                unheld += 1
+            while i < len(candidates) and candidates[i] < unheld:
+                name = f"{base}_{candidates[i]}"
+                i += 1
+                if self._free(name, v, live, False):
+                    return name
+            name = f"{base}_{unheld}"
+            if self._free(name, v, live, False):
+                return name
+            k = unheld + 1
 
     def _take(self, v, name):
         self.holders.setdefault(name, []).append(v.id)
@@ -285,13 +346,15 @@ class Namer:
         if index is None:
             index = self._index[name] = _Holders(self._size)
         index.add(v.id, self._live)
-        base, sep, k = name.rpartition("_")
-        bases = (name, base) if sep and k.isascii() and k.isdigit() and k[0] != "0" else (name,)
-        for base in bases:
-            tree = self._families.setdefault(base, {})
-            for x0, x1 in self._live.intervals.get(v.id, ()):
-                for node in _tiles(x0, x1, self._size):
-                    tree.setdefault(node, set()).add(name)
+        intervals = self._live.intervals.get(v.id, ())
+        head = name.rpartition("_")[0]
+        for base, k in ((name, 0), (head, _number_in(name, head))):
+            if k is None:
+                continue
+            family = self._families.get(base)
+            if family is None:
+                family = self._families[base] = _Family()
+            family.add(k, intervals, self._size)
         self.names[v.id] = name
         return name
 
