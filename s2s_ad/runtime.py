@@ -47,17 +47,18 @@ def unbroadcast(g, target):
 
 
 def _unbroadcast(g, target):
-    shape = np.shape(target)
-    if np.shape(g) == shape:
+    shape = _shape(target)
+    if _shape(g) == shape:
         return g
-    g = np.asarray(g)
+    if type(g) is not _ndarray:
+        g = np.asarray(g)
     extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
+    if extra > 0:  # leading axes that broadcasting added
+        g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if stretched:
-        g = g.sum(axis=stretched, keepdims=True)
-    if not isinstance(target, np.ndarray) and g.ndim == 0:
+    if stretched:  # axes of length 1 that it stretched
+        g = np.add.reduce(g, axis=stretched, keepdims=True)
+    if type(target) is not _ndarray and g.ndim == 0:
         return g[()]
     return g
 
@@ -81,9 +82,10 @@ def unreduce(g, a, axis=None):
         shape, dtype = a.shape, a.dtype
     tg = type(g)
     if tg is not float and tg is not np.float64:
-        g = np.asarray(g)
-        if axis is not None and g.ndim and shape:
-            g = np.reshape(g, _keepdims_shape(shape, axis))
+        if tg is not _ndarray:
+            g = np.asarray(g)
+        if axis is not None and 0 < g.ndim < len(shape):  # the reduced axes were dropped
+            g = g.reshape(_keepdims_shape(shape, axis))
         if g.dtype is not dtype:
             dtype = np.result_type(g.dtype, dtype)
     elif dtype is not _F64:
@@ -95,6 +97,9 @@ def unreduce(g, a, axis=None):
 
 def _keepdims_shape(shape, axis):
     ndim = len(shape)
+    if type(axis) is int:
+        axis %= ndim
+        return shape[:axis] + (1,) + shape[axis + 1:]
     axes = [ax % ndim for ax in axis] if isinstance(axis, (tuple, list)) else [axis % ndim]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 

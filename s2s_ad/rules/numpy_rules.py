@@ -393,8 +393,8 @@ def absolute_jvp(dx, ans, x):
 # Where x == y each gets half.
 @defvjp(np.maximum, np.minimum, np.fmax, np.fmin, elementwise=True)
 def maximum(g, ans, x, y):
-    return (unbroadcast(g * (x == ans) / (1.0 + (x == y)), x),
-            unbroadcast(g * (y == ans) / (1.0 + (x == y)), y))
+    return (unbroadcast(g * np.where(x == y, 0.5, x == ans), x),
+            unbroadcast(g * np.where(x == y, 0.5, y == ans), y))
 
 
 @defjvp(np.maximum, np.minimum, np.fmax, np.fmin)
