@@ -25,6 +25,7 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..ir.syntax import const_ast, eqn_expr, index_ast
 from .names import Liveness, Namer
+from .unparse import unparse
 
 _LITERALS = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
 
@@ -272,7 +273,7 @@ class _FunctionEmitter:
         return ast.Name(self.m.bind_value(a.value, "const"), ast.Load())
 
     def text(self, a) -> str:
-        return ast.unparse(self.atom(a))
+        return unparse(self.atom(a))
 
     def ret_expr(self, r) -> ast.expr:
         if isinstance(r, list):
@@ -317,7 +318,7 @@ class _FunctionEmitter:
             if i >= positional:
                 text = "*" + text
             elif i >= first_default:
-                text += "=" + ast.unparse(self.atom(ir.Const(defaults[i - first_default])))
+                text += "=" + unparse(self.atom(ir.Const(defaults[i - first_default])))
             params.append(text)
         out = [(f"def {spec.name}({', '.join(params)}):", None)]
         if spec.doc:
@@ -335,10 +336,10 @@ class _FunctionEmitter:
         for b in spec.blocks:
             self.block(b, 1, out)
         if len(spec.returns) == 1 and isinstance(spec.returns[0], list):
-            items = [ast.unparse(self.ret_expr(a)) for a in spec.returns[0]]
+            items = [unparse(self.ret_expr(a)) for a in spec.returns[0]]
             text = ", ".join(items) + ("," if len(items) == 1 else "")
         else:
-            text = ", ".join(ast.unparse(self.ret_expr(a)) for a in spec.returns)
+            text = ", ".join(unparse(self.ret_expr(a)) for a in spec.returns)
         out.append(("    return " + text, None))
         return out
 
@@ -434,23 +435,23 @@ class _FunctionEmitter:
     def stmt_text(self, s: ir.Eqn) -> str:
         op = s.op
         if isinstance(op, ir.Effect):
-            args = [ast.unparse(self.atom(a)) for a in s.args]
+            args = [unparse(self.atom(a)) for a in s.args]
             if op.kind == "assert":
                 return "assert " + ", ".join(args)
             return "raise" + (" " + args[0] if args else "")
         if isinstance(op, ir.SetItem):
             out = self.namer.names[s.outs[0].id]
-            value = ast.unparse(self.atom(s.args[-1]))
+            value = unparse(self.atom(s.args[-1]))
             tgt = ast.Subscript(value=ast.Name(out, ast.Load()),
                                 slice=index_ast(op.index, s.args, self.atom), ctx=ast.Store())
             if op.in_place_ok and out == self.text(s.args[0]):
-                return f"{ast.unparse(tgt)} = {value}"
+                return f"{unparse(tgt)} = {value}"
             # the old value is still needed (or is not ours): write into a copy
-            return f"{out} = {self.text(s.args[0])}.copy()\n{ast.unparse(tgt)} = {value}"
+            return f"{out} = {self.text(s.args[0])}.copy()\n{unparse(tgt)} = {value}"
         if (isinstance(op, ir.ListAppend) and op.in_place_ok
                 and self.namer.names[s.outs[0].id] == self.text(s.args[0])):
             return f"{self.text(s.args[0])}.append({self.text(s.args[1])})"
-        rhs = ast.unparse(eqn_expr(s, self.atom))
+        rhs = unparse(eqn_expr(s, self.atom))
         if not s.outs or (isinstance(op, (ir.Call, ir.Method))
                           and not any(self.counts.get(o.id) for o in s.outs)):
             return rhs  # a call kept for its effect
