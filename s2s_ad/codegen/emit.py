@@ -70,6 +70,39 @@ def _is_literal(v) -> bool:
     return isinstance(v, _LITERALS) and not isinstance(v, np.generic)
 
 
+class _BlockIndex:
+    """Where each value is defined in one block, and how many statements
+    before each position are not pure equations: the questions folding asks
+    of every statement's operands, in O(1) instead of a scan."""
+
+    __slots__ = ("defs", "impure")
+
+    def __init__(self, stmts):
+        self.defs: dict[int, list[int]] = {}   # var id -> positions of its Eqns, ascending
+        self.impure = [0]                       # impure[k]: impure statements in stmts[:k]
+        n = 0
+        for k, s in enumerate(stmts):
+            if isinstance(s, ir.Eqn):
+                for o in s.outs:
+                    self.defs.setdefault(o.id, []).append(k)
+                if not s.op.pure:
+                    n += 1
+            else:
+                n += 1
+            self.impure.append(n)
+
+    def def_before(self, var: ir.Var, before: int) -> int | None:
+        """The position of the last equation before ``before`` defining ``var``."""
+        for k in reversed(self.defs.get(var.id, ())):
+            if k < before:
+                return k
+        return None
+
+    def all_pure(self, start: int, stop: int) -> bool:
+        """Are ``stmts[start:stop]`` all pure equations?"""
+        return stop <= start or self.impure[stop] == self.impure[start]
+
+
 class _FunctionEmitter:
     def __init__(self, spec: FunctionSpec, module: ModuleEmitter):
         self.spec = spec
@@ -96,14 +129,14 @@ class _FunctionEmitter:
         for b in self.spec.blocks:
             loops(b)
 
-        def foldable_into(a, s, stmts, j):
+        def foldable_into(a, s, stmts, j, index):
             if not isinstance(a, ir.Var) or counts.get(a.id) != 1:
                 return None
             if a.hint is not None or a.adjoint_of is not None or a.tangent_of is not None:
                 if not (a.adjoint_of is not None and isinstance(s, ir.Eqn) and s.outs
                         and s.outs[0].adjoint_of is a.adjoint_of):
                     return None
-            d = self._def_index(stmts, a, j)
+            d = index.def_before(a, j)
             if d is None:
                 return None
             ds = stmts[d]
@@ -113,13 +146,13 @@ class _FunctionEmitter:
                 return None
             if isinstance(ds.op, (ir.SetItem, ir.Effect)):
                 return None
-            between = stmts[d + 1:j]
-            if all(isinstance(x, ir.Eqn) and x.op.pure for x in between):
+            if index.all_pure(d + 1, j):
                 return ds
             return None
 
         def block(b):
             stmts = b.stmts
+            index = _BlockIndex(stmts)
             for j, s in enumerate(stmts):
                 if isinstance(s, ir.If):
                     block(s.then)
@@ -129,7 +162,7 @@ class _FunctionEmitter:
                     if s.cond_block is not None:
                         self._fold_condition(s)
                     block(s.body)
-                    ds = foldable_into(s.iterable, s, stmts, j)
+                    ds = foldable_into(s.iterable, s, stmts, j, index)
                     if ds is not None:
                         self.folded[s.iterable.id] = ds
                     continue
@@ -137,7 +170,7 @@ class _FunctionEmitter:
                     continue
                 # fold single-use temporaries of the same rule expansion into s
                 for a in s.atoms():
-                    ds = foldable_into(a, s, stmts, j)
+                    ds = foldable_into(a, s, stmts, j, index)
                     if ds is not None:
                         self.folded[a.id] = ds
 
@@ -156,13 +189,6 @@ class _FunctionEmitter:
             self.folded[s.outs[0].id] = s
         loop.folded_condition = True
 
-    @staticmethod
-    def _def_index(stmts, var, before):
-        for k in range(before - 1, -1, -1):
-            s = stmts[k]
-            if isinstance(s, ir.Eqn) and var in s.outs:
-                return k
-        return None
 
     def _uses(self, atoms, live: Liveness):
         for a in atoms:
