@@ -506,6 +506,44 @@ def test_regression_zero_cotangent_of_an_argument_rebound_in_a_branch():
         assert np.array_equal(g, np.zeros((2, 3)) if n > 0 else 2 * x)
 
 
+ZERO_TANGENT_OF_A_MAYBE_UNBOUND_VALUE = {
+    "branch": ("""\
+def prog(x, y):
+    if x > 0.0:
+        v = y
+    else:
+        if y > 0.0:
+            return x * 2.0
+        v = 3.0
+    return v * x
+""", [-1.0, 1.0]),
+    "loop": ("""\
+def prog(x, n):
+    if x > 0.0:
+        for i in range(n):
+            v = 3.0
+        if n == 0:
+            return x * 2.0
+    else:
+        v = x
+    return v * x
+""", [1.0, 0]),
+}
+
+
+@pytest.mark.parametrize("source, args", ZERO_TANGENT_OF_A_MAYBE_UNBOUND_VALUE.values(),
+                         ids=ZERO_TANGENT_OF_A_MAYBE_UNBOUND_VALUE.keys())
+def test_regression_zero_tangent_of_a_value_unbound_on_some_path(source, args):
+    """Forward mode crashed with ``UnboundLocalError``: where the branches
+    merge, a value without a tangent got ``dv = zeros_like(v)`` at the end
+    of the branch, where ``v`` is unbound if the nested branch returned (or
+    the loop ran no iteration). The zero is now made where ``v`` is bound.
+    (Seed 11801 of the sweep, minimised.)"""
+    wrt = tuple(i for i, a in enumerate(args) if isinstance(a, float))
+    check_jvp_vjp(source, args, wrt=wrt)
+    check_grad(source, args, wrt=wrt)
+
+
 REBOUND_ITERABLE_THEN_AUGASSIGN = """\
 def prog(x):
     z = x * 1.0

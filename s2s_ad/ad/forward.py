@@ -53,6 +53,10 @@ class _Forward:
         self.tan: dict[int, ir.Atom] = {}
         self.out: list = []
         self.loc = None
+        # If and Loop outputs without a tangent that may be unbound (a branch
+        # returned first, a loop ran no iteration): their zero tangent is made
+        # where they are bound (:meth:`_zeros_at_definition`)
+        self.sites: dict[int, tuple] = {}
 
     # ------------------------------------------------------------ helpers
     def emit(self, op, args, kwargs=(), tangent_of=None, group=None) -> ir.Var:
@@ -61,8 +65,51 @@ class _Forward:
         return v
 
     def zeros(self, a) -> ir.Atom:
+        if isinstance(a, ir.Var) and a.id in self.sites:
+            return self._zeros_at_definition(a)
         return self.emit(ir.Call(True), [helper(runtime.zeros_like), a],
                          tangent_of=a if isinstance(a, ir.Var) else None)
+
+    def _zeros_at_definition(self, v: ir.Var) -> ir.Var:
+        """The zero tangent of ``v``, an output of an earlier If or Loop that
+        may be unbound here: ``zeros_like(v)`` would raise on a path where
+        ``v`` is unbound (a path that never reads it, nor its tangent). So
+        the If (Loop) gets a tangent output for ``v`` after the fact, zero
+        where its value is bound and unbound where its value is."""
+        site = self.sites.pop(v.id)
+        saved_out, saved_tan, saved_loc = self.out, self.tan, self.loc
+        if isinstance(site[0], ir.If):
+            stmt, o, sides = site
+            parts = []
+            for block, atom, tans in sides:
+                t = tans.get(atom.id) if isinstance(atom, ir.Var) else None
+                if t is None and not ir.is_undefined(atom):
+                    self.out, self.tan = block.stmts, tans
+                    t = self.zeros(atom)
+                parts.append(t if t is not None else ir.UNDEFINED)
+            dout = ir.Var(tangent_of=o)
+            stmt.outs.append(dout)
+            stmt.then_yield.append(parts[0])
+            stmt.else_yield.append(parts[1])
+        else:
+            stmt, k, body_tans = site
+            c, n, o = stmt.carried[k], stmt.next[k], stmt.outs[k]
+            dc = ir.Var(tangent_of=c)
+            self.out, self.tan = stmt.body.stmts, body_tans
+            t = body_tans.get(n.id) if isinstance(n, ir.Var) else None
+            if t is None and not ir.is_undefined(n):
+                t = self.zeros(n)
+            dout = ir.Var(tangent_of=o)
+            stmt.carried.append(dc)
+            stmt.init.append(ir.UNDEFINED)
+            stmt.next.append(t if t is not None else ir.UNDEFINED)
+            stmt.outs.append(dout)
+        self.out, self.tan, self.loc = saved_out, saved_tan, saved_loc
+        self.tan[v.id] = dout
+        return dout
+
+    def _maybe_unbound(self, atom) -> bool:
+        return ir.is_undefined(atom) or (isinstance(atom, ir.Var) and atom.id in self.sites)
 
     def tangent_or_zeros(self, a) -> ir.Atom:
         t = self.tan.get(a.id) if isinstance(a, ir.Var) else None
@@ -267,7 +314,11 @@ class _Forward:
             ty.append(parts[0])
             ey.append(parts[1])
             self.tan[o.id] = dout
-        self.out.append(ir.If(s.pred, tb, eb, outs, ty, ey, s.loc))
+        new = ir.If(s.pred, tb, eb, outs, ty, ey, s.loc)
+        self.out.append(new)
+        for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True):
+            if o.id not in self.tan and (self._maybe_unbound(a) or self._maybe_unbound(b)):
+                self.sites[o.id] = (new, o, ((tb, a, tt), (eb, b, et)))
 
     def loop(self, L: ir.Loop):
         carried = list(L.carried)
@@ -297,8 +348,13 @@ class _Forward:
             outs.append(do)
             self.tan[L.outs[k].id] = do
         cond_block = L.cond_block
-        self.out.append(ir.Loop(L.kind, carried, init, body, nxt, outs, L.iterable, L.target,
-                                cond_block, L.cond, L.exit_flags, L.loc))
+        new = ir.Loop(L.kind, carried, init, body, nxt, outs, L.iterable, L.target,
+                      cond_block, L.cond, L.exit_flags, L.loc)
+        self.out.append(new)
+        body_tans = dict(self.tan)
+        for k, o in enumerate(L.outs):
+            if o.id not in self.tan and self._maybe_unbound(L.init[k]):
+                self.sites[o.id] = (new, k, body_tans)
 
 
 def _as_atom(v):
