@@ -544,6 +544,31 @@ def test_regression_zero_tangent_of_a_value_unbound_on_some_path(source, args):
     check_grad(source, args, wrt=wrt)
 
 
+COPY_OF_A_VALUE_UNBOUND_ON_SOME_PATH = """\
+def prog(x, y, z):
+    if np.mean(x) < -1.0:
+        v9 = v10 = np.sum(x)
+    elif x[0, 0] >= 0.5:
+        v19 = np.sinh(y)[0]
+    elif np.sum(z) >= -0.5:
+        v20, v21 = x, x.T @ z
+        v22 = (np.add(z, -0.75) if -0.5 <= np.sum(v21) < 2.0 else -np.add(z, -0.75))
+    return np.mean(x)
+"""
+
+
+def test_regression_copy_of_a_value_unbound_on_some_path():
+    """``UnboundLocalError`` in the forward sweep: ``v22`` is bound only when
+    the last ``elif`` is taken; the value merged from it at the end of the
+    outer ``else`` was copied (``v22 = t11``) on every path through that
+    ``else``, where ``t11`` may be unbound. Such a copy's source is now set
+    to None at the top of the function. (Seed 11341 of the sweep, minimised.)"""
+    args = [np.array([[-0.86], [-1.03]]), np.array([0.85, -0.43, -1.93]),
+            np.array([[-1.47], [-1.21]])]
+    check_grad(COPY_OF_A_VALUE_UNBOUND_ON_SOME_PATH, args)
+    check_vjp(COPY_OF_A_VALUE_UNBOUND_ON_SOME_PATH, args)
+
+
 REBOUND_ITERABLE_THEN_AUGASSIGN = """\
 def prog(x):
     z = x * 1.0

@@ -128,6 +128,8 @@ class _FunctionEmitter:
                     loops(s.orelse)
         for b in self.spec.blocks:
             loops(b)
+        self.maybe_unbound = _maybe_unbound(self.spec.blocks)
+        self.unbound_sources: list[str] = []  # names a copy may read unbound: None first
 
         def foldable_into(a, s, stmts, j, index):
             if not isinstance(a, ir.Var) or counts.get(a.id) != 1:
@@ -355,12 +357,16 @@ class _FunctionEmitter:
                 lhs = ", ".join(self.namer.names[v.id] for v in vars_)
                 out.append((f"    {lhs}{',' if len(vars_) == 1 else ''} = "
                             f"{self.namer.names[res.id]}", None))
-        if spec.predeclare:
-            names = " = ".join(self.namer.names[v.id] for v in spec.predeclare)
-            out.append((f"    {names} = None", None))
+        names = [self.namer.names[v.id] for v in spec.predeclare]
+        at = len(out)
         self._last_comment = None
         for b in spec.blocks:
             self.block(b, 1, out)
+        bound = set(params) | set(names) | {
+            self.namer.names[v.id] for v in (spec.unpack[1] if spec.unpack else ())}
+        names += [n for n in dict.fromkeys(self.unbound_sources) if n not in bound]
+        if names:
+            out.insert(at, (f"    {' = '.join(names)} = None", None))
         if len(spec.returns) == 1 and isinstance(spec.returns[0], list):
             items = [unparse(self.ret_expr(a)) for a in spec.returns[0]]
             text = ", ".join(items) + ("," if len(items) == 1 else "")
@@ -386,6 +392,9 @@ class _FunctionEmitter:
             dn, sn = self.namer.names[d.id], self.text(src)
             if dn != sn:
                 pairs.append((dn, sn))
+                if isinstance(src, ir.Var) and src.id in self.maybe_unbound:
+                    # (unbound only on paths that never read ``dn``: any value will do)
+                    self.unbound_sources.append(sn)
         if len(pairs) == 1:
             out.append((f"{pad}{pairs[0][0]} = {pairs[0][1]}", loc))
         elif pairs:
@@ -566,6 +575,37 @@ class ModuleEmitter:
         return Generated(source="\n".join(lines) + "\n",
                          display="\n".join(display).rstrip() + "\n", factory=factory,
                          bindings=dict(self.bindings), line_map=line_map, names=names)
+
+
+def _maybe_unbound(blocks) -> set[int]:
+    """Merged values that are unbound on some path (a branch that does not
+    assign them, a loop that ran no iteration) and so may be copied unbound:
+    the program reads them only where they are bound, but a copy of one into
+    a differently named value runs on every path."""
+    out: set[int] = set()
+
+    def unbound(a) -> bool:
+        return ir.is_undefined(a) or (isinstance(a, ir.Var) and a.id in out)
+
+    def block(b):
+        for s in b.stmts:
+            if isinstance(s, ir.If):
+                block(s.then)
+                block(s.orelse)
+                out.update(o.id for o, a, c in zip(s.outs, s.then_yield, s.else_yield,
+                                                   strict=True) if unbound(a) or unbound(c))
+            elif isinstance(s, ir.Loop):
+                for c, i in zip(s.carried, s.init, strict=True):
+                    if unbound(i):
+                        out.add(c.id)
+                if s.cond_block is not None:
+                    block(s.cond_block)
+                block(s.body)
+                out.update(o.id for c, o in zip(s.carried, s.outs, strict=True) if c.id in out)
+
+    for b in blocks:
+        block(b)
+    return out
 
 
 def _flat(items):
