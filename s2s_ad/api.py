@@ -8,6 +8,7 @@ transform → code generation → loaded function.
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import sys
 import threading
@@ -274,6 +275,24 @@ _ITEM_TYPES = _NUMBER_TYPES | {bool}
 
 
 def _build(f, wrt, kind: str, scalar_inputs: bool = False) -> Transformed:
+    """The transformed function (cached per function, ``wrt`` and kind).
+
+    The cyclic garbage collector is off while it runs: a transformation
+    allocates many long-lived objects (ASTs, IR), which would otherwise set
+    off full collections that cost more than the transformation itself on
+    large functions. Only the outermost call (``_build`` nests for called
+    user functions) switches it back on, and only if it was on."""
+    enabled = gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        return _build_uncollected(f, wrt, kind, scalar_inputs)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_uncollected(f, wrt, kind: str, scalar_inputs) -> Transformed:
     with _lock:
         entry = _cache_entry(f)
         key = (kind, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt)
