@@ -58,6 +58,20 @@ class Rule:
     structural: bool = False   # moves values around (tuple, getitem, copy): no numeric type
     sequences: tuple[str, ...] = ()   # params that may be a list or tuple of values
     _asts: dict = field(default_factory=dict)
+    _plan: tuple | None = field(default=None, repr=False)
+
+    def _make_plan(self, sig) -> tuple:
+        """``(signature, plan)``: how a call with positional arguments only
+        binds (see :func:`_bind_positional`), or ``None`` as the plan when
+        the signature has keyword-only parameters, ``*args`` or ``**kwargs``
+        (``Signature.bind`` handles those)."""
+        params = list(sig.parameters.values())
+        plan = None
+        if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+            plan = tuple((p.name, p.default is not inspect.Parameter.empty, p.default)
+                         for p in params)
+        self._plan = (sig, plan)
+        return self._plan
 
     def template_ast(self, which: str) -> gast.FunctionDef:
         node = self._asts.get(which)
@@ -72,10 +86,16 @@ class Rule:
     def bind(self, args, kwargs) -> dict[str, Any] | None:
         """Map the primal's parameter names to the call's atoms (defaults as
         constants), or ``None`` if the call does not fit the signature."""
-        if self.signature is None:
+        sig = self.signature
+        if sig is None:
             return None
+        if not kwargs:
+            plan = self._plan if self._plan is not None and self._plan[0] is sig \
+                else self._make_plan(sig)
+            if plan[1] is not None:
+                return _bind_positional(plan[1], args)
         try:
-            ba = self.signature.bind(*args, **dict(kwargs))
+            ba = sig.bind(*args, **dict(kwargs))
         except TypeError:
             return None
         out_arg = ba.arguments.get("out")
@@ -92,6 +112,24 @@ class Rule:
             elif param.default is not inspect.Parameter.empty:
                 out[name] = ir.Const(param.default)
         return out
+
+
+def _bind_positional(plan, args) -> dict[str, Any] | None:
+    """:meth:`Rule.bind` of positional arguments to positional parameters:
+    the same result as ``Signature.bind``, without its generality."""
+    if len(args) > len(plan):
+        return None
+    out = {}
+    for i, (name, has_default, default) in enumerate(plan):
+        if i < len(args):
+            a = out[name] = args[i]
+            if name == "out" and not (isinstance(a, ir.Const) and a.value is None):
+                return None  # out= writes into an array: not differentiable as a value
+        elif has_default:
+            out[name] = ir.Const(default)
+        else:
+            return None  # a required argument is missing
+    return out
 
 
 REGISTRY: dict[Any, Rule] = {}
