@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 
 from . import runtime
+from .ad.common import is_user_function
 from .ad.forward import forward
 from .ad.reverse import Adjoint, helper, reverse
 from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
@@ -461,9 +462,30 @@ def show(df, file=None) -> None:
 _ = (inspect, types)
 
 
+def _result_is_number(callee, kinds: str) -> bool:
+    """Is ``callee``'s result a number when called with arguments of these
+    kinds (see ``analysis.CALL_RESULT_IS_NUMBER``)? Not known while its own
+    analysis is running (recursion)."""
+    if not is_user_function(callee):
+        return False
+    entry = _cache_entry(callee)
+    key = ("result is a number", kinds)
+    known = entry.get(key)
+    if known is None:
+        entry[key] = False  # while it is being found out
+        try:
+            fn = _primal(callee).fn
+            known = analysis.ShapeClasses(fn, kinds).is_scalar(fn.result)
+        except Exception:  # noqa: BLE001 - the call itself reports what is wrong
+            known = False
+        entry[key] = known
+    return known
+
+
 from .ad import reverse as _reverse_module  # noqa: E402
 
 _reverse_module.SPLIT_PAIR = _split_pair
+analysis.CALL_RESULT_IS_NUMBER = _result_is_number
 
 from .ad import forward as _forward_module  # noqa: E402
 

@@ -147,7 +147,7 @@ class _Reverse(ControlFlowAdjoints):
             self.owned.add(new.id)
             self.adj[var.id] = new
             return
-        if var.id in self.numeric:
+        if var.id in self.numeric or self.shapes.is_scalar(var):
             op, args = ir.BinOp("+", operator.add), [prev, contrib]
         else:
             op, args = ir.Call(True), [helper(runtime.add_grads), prev, contrib]
@@ -358,7 +358,9 @@ class _Reverse(ControlFlowAdjoints):
                   if n in bound.arguments and self.is_active(bound.arguments[n])]
         if not active:
             return
-        fwd, bwd = SPLIT_PAIR(callee, tuple(i for i, _ in active))
+        # the callee specialised to the arguments known here to be numbers
+        kinds = self.shapes.call_kinds(eqn, callee)
+        fwd, bwd = SPLIT_PAIR(callee, tuple(i for i, _ in active), kinds)
         name = callee.__name__.strip("<>")
         res = ir.Var(f"{name}_res")
         y = eqn.outs[0]

@@ -13,8 +13,16 @@
 
 from __future__ import annotations
 
+import inspect
+import types
+
 from ..rules.registry import call_view, lookup
 from . import nodes as ir
+
+#: Set by the API: ``(function, kinds) -> bool``, is a user function's result
+#: a number when called with arguments of these kinds (``"n"`` a number,
+#: ``"x"`` not known)? Lets a caller's shape classes see through its calls.
+CALL_RESULT_IS_NUMBER = None
 
 
 def diff_args(eqn: ir.Eqn) -> list[ir.Atom]:
@@ -231,6 +239,20 @@ class ShapeClasses:
     def is_scalar(self, a) -> bool:
         return self._root(a) == self.uf.find(_SCALAR)
 
+    def call_kinds(self, eqn, callee) -> str | None:
+        """``"n"`` per parameter of ``callee`` bound to a number in this call
+        and ``"x"`` per other one (the kinds its specialised variant is made
+        for), or ``None`` for a call with ``*args`` or one that does not bind."""
+        if eqn.op.star:
+            return None
+        try:
+            bound = inspect.signature(callee).bind(*eqn.args[1:], **dict(eqn.kwargs))
+        except (TypeError, ValueError):
+            return None
+        return "".join("n" if isinstance(bound.arguments.get(n), ir.Atom)
+                       and self.is_scalar(bound.arguments[n]) else "x"
+                       for n in inspect.signature(callee).parameters)
+
     def _block(self, block):
         for s in block.stmts:
             if isinstance(s, ir.Eqn):
@@ -291,6 +313,12 @@ class ShapeClasses:
                     self._union(out, ir.Const(0))
                     return
         rule = lookup(key)
+        if rule is None and isinstance(op, ir.Call) and CALL_RESULT_IS_NUMBER is not None \
+                and isinstance(key, types.FunctionType):
+            kinds = self.call_kinds(eqn, key)
+            if kinds is not None and CALL_RESULT_IS_NUMBER(key, kinds):
+                self._union(out, ir.Const(0))
+            return
         if rule is None or not rule.elementwise or rule.signature is None:
             return
         binding = rule.bind(args, kwargs)
