@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import gast
 
+from .walk import nodes, nodes_own
+
 #: Attribute set on a For/While node: the flag names that end the loop.
 EXIT_FLAGS = "s2s_exit_flags"
 
@@ -51,7 +53,7 @@ def _call(fn: str, *args):
 
 
 def _located(node, like):
-    for n in gast.walk(node):
+    for n in nodes(node):
         if hasattr(n, "lineno") or isinstance(n, (gast.stmt, gast.expr)):
             gast.copy_location(n, like)
             n.end_lineno = getattr(like, "end_lineno", getattr(like, "lineno", 1))
@@ -74,7 +76,7 @@ class _Names:
 def _assigned_names(stmts) -> set[str]:
     out = set()
     for s in stmts:
-        for n in gast.walk(s):
+        for n in nodes(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
@@ -221,8 +223,8 @@ class _Exits:
         self.retval = None
         self.returned = None
 
-    def function(self, body):
-        if not self._needs_rewrite(body):
+    def function(self, body, returns=None):
+        if not self._needs_rewrite(body, returns):
             return _flatten(self.block(body, loop=None))
         self.retval = self.names.fresh("retval")
         self.returned = self.names.fresh("returned")
@@ -236,15 +238,16 @@ class _Exits:
         read = any((isinstance(n, gast.Name) and n.id == self.returned
                     and isinstance(n.ctx, gast.Load))
                    or self.returned in getattr(n, EXIT_FLAGS, ())
-                   for s in new_body for n in gast.walk(s))
+                   for s in new_body for n in nodes(s))
         if not read:
             new_body = _without_assignments_to(new_body, self.returned)
             init = init[1:]
         return init + new_body + [ret]
 
     @staticmethod
-    def _needs_rewrite(body) -> bool:
-        returns = [n for s in body for n in _walk_own(s) if isinstance(n, gast.Return)]
+    def _needs_rewrite(body, returns=None) -> bool:
+        if returns is None:
+            returns = [n for s in body for n in nodes_own(s) if isinstance(n, gast.Return)]
         if not returns:
             return False
         return not (len(returns) == 1 and body[-1] is returns[0])
@@ -316,8 +319,11 @@ class _Exits:
 
     def _flags_set_by(self, s, loop) -> list[str]:
         flags = []
+        if self.returned is None and (loop is None or (loop.get("break") is None
+                                                       and loop.get("continue") is None)):
+            return flags  # no flag that could be set
         if isinstance(s, (gast.If,)):
-            names = {n.targets[0].id for n in gast.walk(s) if isinstance(n, gast.Assign)
+            names = {n.targets[0].id for n in nodes(s) if isinstance(n, gast.Assign)
                      and isinstance(n.targets[0], gast.Name)}
             if loop is not None:
                 for key in ("break", "continue"):
@@ -327,7 +333,7 @@ class _Exits:
                 flags.append(self.returned)
         elif isinstance(s, (gast.For, gast.While)) and self.returned is not None:
             if any(isinstance(n, gast.Name) and n.id == self.returned and
-                   isinstance(n.ctx, gast.Store) for n in gast.walk(s)):
+                   isinstance(n.ctx, gast.Store) for n in nodes(s)):
                 flags.append(self.returned)
         return flags
 
@@ -351,7 +357,7 @@ class _Exits:
         if info["continue"]:
             body = _flatten(body)
             if any(isinstance(n, gast.Name) and n.id == info["continue"]
-                   and isinstance(n.ctx, gast.Load) for b in body for n in gast.walk(b)):
+                   and isinstance(n.ctx, gast.Load) for b in body for n in nodes(b)):
                 reset = _located(_assign(info["continue"], _const(False)), s.body[0])
                 body = [reset] + body
             else:  # every continue was absorbed into an else branch: no flag needed
@@ -365,7 +371,7 @@ class _Exits:
         if info.get("returns") or (self.returned and _contains(s.body, gast.Assign, True)
                                    and any(isinstance(n, gast.Name) and n.id == self.returned
                                            and isinstance(n.ctx, gast.Store)
-                                           for n in gast.walk(s))):
+                                           for n in nodes(s))):
             flags.append(self.returned)
         setattr(s, EXIT_FLAGS, flags)
         if prelude:
@@ -408,32 +414,33 @@ def _flatten(stmts):
     return out
 
 
-def _walk_own(node):
-    """``gast.walk`` that does not enter nested functions or lambdas."""
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        yield n
-        for child in gast.iter_child_nodes(n):
-            if not isinstance(child, (gast.FunctionDef, gast.Lambda)):
-                todo.append(child)
-
-
 def canonicalize(fn: gast.FunctionDef, reserved) -> gast.FunctionDef:
     """Rewrite ``fn`` in place (see the module docstring) and return it;
     nested functions are canonicalised on their own first."""
-    for n in list(gast.walk(fn)):
+    every = nodes(fn)
+    nested = False
+    for n in every:
         if isinstance(n, gast.FunctionDef) and n is not fn:
             n.body = _canonical_body(n.body, set(reserved))
-    fn.body = _canonical_body(fn.body, reserved, {a.id for a in fn.args.args})
+            nested = True
+    params = {a.id for a in fn.args.args}
+    if nested:  # (their canonicalisation changed the tree)
+        fn.body = _canonical_body(fn.body, reserved, params)
+        return fn
+    # One walk serves both questions: the names stored to (none outside the
+    # body: parameters are Param) and the returns (all of them the function's own).
+    stored = {n.id for n in every if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    returns = [n for n in every if isinstance(n, gast.Return)]
+    fn.body = _canonical_body(fn.body, reserved, params, (stored, returns))
     return fn
 
 
-def _canonical_body(body, reserved, params=()):
+def _canonical_body(body, reserved, params=(), known=None):
+    """``known``: ``(names stored to, returns)`` in ``body`` if the caller has them."""
     names = _Names(reserved)
-    shadowed = _assigned_names(body) | set(params)
+    shadowed = (known[0] if known else _assigned_names(body)) | set(params)
     body = _index_loops(body, names, shadowed)
-    return _flatten(_Exits(names).function(body))
+    return _flatten(_Exits(names).function(body, known[1] if known else None))
 
 
 def canonicalize_loop(stmts, reserved) -> list:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gast
 
 from .source import ParsedFunction
+from .walk import nodes
 
 #: Syntax that s2s_ad transforms, with a short description for the docs.
 SUPPORTED = {
@@ -79,17 +80,28 @@ _CONTEXT_FREE = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gas
                  gast.comprehension, gast.FormattedValue)
 
 
+#: Supported node types that :func:`_check_details` has nothing to check in.
+_NO_DETAILS = frozenset({gast.Name, gast.Constant, gast.Load, gast.Store, gast.BinOp,
+                         gast.Attribute, gast.Expr, gast.Return, gast.UnaryOp, gast.Compare,
+                         gast.Subscript, gast.Tuple, gast.List, gast.If, gast.keyword,
+                         gast.Slice, gast.Pass, gast.Add, gast.Sub, gast.Mult, gast.Div})
+
+
 def check(pf: ParsedFunction) -> None:
     """Raise :class:`UnsupportedError` at the first construct outside the subset."""
     top = pf.node
     _check_signature(pf, top)
-    for n in gast.walk(top):
-        if isinstance(n, gast.Starred):
-            parent_ok = any(isinstance(c, gast.Call) and n in c.args for c in gast.walk(top))
-            if not parent_ok:
+    every = nodes(top)
+    starred = [n for n in every if isinstance(n, gast.Starred)]
+    if starred:
+        in_calls = {id(a) for c in every if isinstance(c, gast.Call) for a in c.args}
+        for n in starred:
+            if id(n) not in in_calls:
                 raise pf.unsupported(n, "star-unpacking outside a call")
-    for node in gast.walk(top):
+    for node in every:
         t = type(node)
+        if t in _NO_DETAILS:
+            continue
         if node is not top and t is gast.FunctionDef:
             if node.decorator_list:
                 raise pf.unsupported(node, "decorated nested functions")

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import gast
 
 from ..errors import UnsupportedError
+from ..frontend.walk import nodes
 from . import nodes as ir
 
 BINOPS = {
@@ -91,6 +92,7 @@ class Lowerer:
         self.owned: set[int] = set()         # objects created here (mutable in place)
         self.views: set[int] = set()         # values that may share memory with another
         self.members: dict[int, list] = {}   # object id -> every value that is or views it
+        self.writes: list[int] = []          # objects written in place, in order
         self._inlining: list = []
         self.names_in_use: set[str] = set()
         self.reserved_names: frozenset = frozenset()
@@ -357,7 +359,7 @@ class Lowerer:
         """Names a loop may rebind: assigned in it, or referring to a list it
         appends to (every alias of that list sees the append)."""
         names, mutated = [], {}  # a dict keeps the order: generated code is deterministic
-        for n in gast.walk(node):
+        for n in nodes(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
                 names.append(n.id)
             elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
@@ -387,6 +389,7 @@ class Lowerer:
     def _written(self, root) -> None:
         """An object is written in place: every value that is or views it
         may change under its feet (the reverse pass snapshots those it reads)."""
+        self.writes.append(root)
         for v in self.members.get(root, ()):
             v.volatile = True
 
@@ -427,7 +430,13 @@ class Lowerer:
             head._node = node
             cond = head.expr(node.test)
             cond_block = head.block
+        writes = len(self.writes)
         body.lower_body(node.body)
+        # an object written in the body is written again by the next iteration,
+        # after the values of this one that are (or view) it were made
+        for root in dict.fromkeys(self.writes[writes:]):
+            for v in self.members.get(root, ()):
+                v.volatile = True
         nxt = [body.env[n] for n in names]
         exit_flags = [body.env[f] for f in flags]
         outs = [ir.Var(n) for n in names]
@@ -647,7 +656,7 @@ class Lowerer:
                 body = [gast.If(test=cond, body=body, orelse=[])]
             body = [gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
                              type_comment=None)]
-        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        for n in nodes(gast.Module(body=body, type_ignores=[])):
             if isinstance(n, (gast.stmt, gast.expr)) and not hasattr(n, "lineno"):
                 gast.copy_location(n, node)
         loops = canonicalize_loop(body, self.reserved_names | self.names_in_use)
@@ -695,26 +704,46 @@ def _hint(target):
 
 def reserved_names(node) -> frozenset:
     """Every identifier a function's code mentions: generated names avoid them."""
-    names = set()
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name):
+    return _names_of(nodes(node))[0]
+
+
+def _names_of(every) -> tuple[frozenset, set[str]]:
+    """``(every identifier mentioned, every name stored to)`` in these nodes."""
+    names, stored = set(), set()
+    Name, FunctionDef, arguments = gast.Name, gast.FunctionDef, gast.arguments
+    store = (gast.Store, gast.Param)
+    for n in every:
+        t = type(n)
+        if t is Name:
             names.add(n.id)
-        elif isinstance(n, gast.FunctionDef):
+            if isinstance(n.ctx, store):
+                stored.add(n.id)
+        elif t is FunctionDef:
             names.add(n.name)
-        elif isinstance(n, gast.arguments):
+        elif t is arguments:
+            for a in n.args + n.posonlyargs + n.kwonlyargs + [n.vararg] * bool(n.vararg):
+                names.add(a.id)  # (a Name: it is among the nodes too)
+        elif isinstance(n, Name):
+            names.add(n.id)
+            if isinstance(n.ctx, store):
+                stored.add(n.id)
+        elif isinstance(n, FunctionDef):
+            names.add(n.name)
+        elif isinstance(n, arguments):
             for a in n.args + n.posonlyargs + n.kwonlyargs + [n.vararg] * bool(n.vararg):
                 names.add(a.id)
-    return frozenset(names)
+    return frozenset(names), stored
 
 
-def params_and_targets(node) -> set[str]:
+def _param_names(node) -> set[str]:
     names = {a.id for a in node.args.args}
     if node.args.vararg is not None:
         names.add(node.args.vararg.id)
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
-            names.add(n.id)
     return names
+
+
+def params_and_targets(node) -> set[str]:
+    return _param_names(node) | _names_of(nodes(node))[1]
 
 
 def lower_function(pf, is_pure: Callable) -> ir.Function:
@@ -726,6 +755,7 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
     node = pf.node
     reserved = reserved_names(node) | frozenset(pf.closure)
     canonicalize(node, reserved)
+    mentioned, stored = _names_of(nodes(node))  # after canonicalisation
     params = [ir.Var(a.id) for a in node.args.args]
     if node.args.vararg is not None:
         params.append(ir.Var(node.args.vararg.id))
@@ -738,5 +768,5 @@ def lower_function(pf, is_pure: Callable) -> ir.Function:
                        firstlineno=pf.line_offset + 1,
                        defaults=tuple(pf.fn.__defaults__ or ()),
                        vararg=node.args.vararg is not None,
-                       reserved=reserved | reserved_names(node),
-                       locals=frozenset(params_and_targets(node)))
+                       reserved=reserved | mentioned,
+                       locals=frozenset(_param_names(node) | stored))
