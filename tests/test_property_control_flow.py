@@ -569,6 +569,45 @@ def test_regression_copy_of_a_value_unbound_on_some_path():
     check_vjp(COPY_OF_A_VALUE_UNBOUND_ON_SOME_PATH, args)
 
 
+LIST_APPENDED_IN_THE_LOOP_THAT_READS_IT = {
+    "sum": ("""\
+def prog(x):
+    acc = [x]
+    s = 0.0
+    for i in range(2):
+        acc.append(x * 2.0)
+        for j in range(2):
+            s = s + sum(acc)
+    return s
+""", [0.5]),
+    "iterated": ("""\
+def prog(x):
+    acc = [x * 2.0]
+    v = 0.0
+    for k in range(2):
+        for t in acc:
+            v = v + t
+        acc.append(x * v)
+    return v
+""", [0.5]),
+}
+
+
+@pytest.mark.parametrize("source, args", LIST_APPENDED_IN_THE_LOOP_THAT_READS_IT.values(),
+                         ids=LIST_APPENDED_IN_THE_LOOP_THAT_READS_IT.keys())
+def test_regression_list_appended_in_the_loop_that_reads_it(source, args):
+    """``ValueError: zip() argument 2 is longer than argument 1`` in the
+    backward sweep: the list saved for each iteration was the list object
+    itself, which later iterations' appends lengthen, so every iteration's
+    cotangent came out as long as the final list. A value that is (or views)
+    an object written in a loop body is written again by the next iteration,
+    so it is snapshotted when the backward reads it; and an item read of a
+    list reads its length, which an append changes. (Seeds 10416 and 14396
+    of the sweep, minimised.)"""
+    check_grad(source, args)
+    check_jvp_vjp(source, args)
+
+
 REBOUND_ITERABLE_THEN_AUGASSIGN = """\
 def prog(x):
     z = x * 1.0

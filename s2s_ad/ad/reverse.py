@@ -70,6 +70,7 @@ class _Reverse(ControlFlowAdjoints):
         self.active = analysis.activity(fn, wrt_vars)
         self.shapes = analysis.ShapeClasses(fn, scalar_inputs)
         self.numeric = analysis.numeric_vars(fn)
+        self.containers = analysis.container_vars(fn)
         self.adj: dict[int, ir.Atom] = {}
         self.out: list = []
         self._groups = itertools.count()
@@ -306,8 +307,10 @@ class _Reverse(ControlFlowAdjoints):
         if isinstance(eqn.op, ir.GetItem) and isinstance(eqn.args[0], ir.Var):
             # getitem's cotangent reads only the base's shape and type: any
             # version of a written array has them, so read one that is not moved
+            # (but an append changes a list's length: a list read is snapshotted)
             base = eqn.args[0]
-            env[rule.wrt[0]] = self._lazy_primal(base.shape_like or base, snapshot=False)
+            env[rule.wrt[0]] = self._lazy_primal(base.shape_like or base,
+                                                 snapshot=base.id in self.containers)
         env.update({params[0]: g, params[1]: self._lazy_primal(eqn.outs[0])})
         ex = templates.Expansion(rule, "vjp", env, eqn.loc, self._same_shape, eqn.outs[0])
         self._extend(ex.prelude())
