@@ -84,14 +84,20 @@ class TemplateLowerer(Lowerer):
         return self.emit(ir.BinOp(sym, fn), [left, right], hint=hint)
 
     def expr_Call(self, node, hint):
-        if (isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords
-                and self.scope.lookup(node.func.id)[1] is runtime.broadcast_as
-                and isinstance(node.args[0], gast.Name)
+        if isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords:
+            fn = self.scope.lookup(node.func.id)[1]
+            if fn is runtime.broadcast_as or fn is runtime.unbroadcast:
+                return self._call_broadcast(node, hint, fn)
+        out = super().expr_Call(node, hint)
+        return self._fold_call(out)
+
+    def _call_broadcast(self, node, hint, fn):
+        """``broadcast_as(v, x)`` / ``unbroadcast(v, x)``: dropped where ``x``
+        is known to have the shape of the output already."""
+        if (fn is runtime.broadcast_as and isinstance(node.args[0], gast.Name)
                 and self.same_shape(self._primal_of.get(node.args[0].id), self._ans)):
             return self.expr(node.args[0])  # the operand already has the result's shape
-        if (isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords
-                and self.scope.lookup(node.func.id)[1] is runtime.unbroadcast
-                and node.func.id not in self.env):
+        if fn is runtime.unbroadcast and node.func.id not in self.env:
             if isinstance(node.args[1], gast.Name) and node.args[1].id in self._primal_of:
                 target = self._primal_of[node.args[1].id]
                 if self.same_shape(target, self._ans):

@@ -75,6 +75,11 @@ class Scope:
                                 filename=loc.filename, lineno=loc.lineno, construct=construct)
 
 
+#: (lowerer class, node class[, "stmt"]) -> its ``expr_``/``stmt_`` method, or _NO_METHOD
+_METHODS: dict = {}
+_NO_METHOD = object()
+
+
 class Lowerer:
     """Lowers statements into a current block, tracking name → atom."""
 
@@ -99,13 +104,24 @@ class Lowerer:
 
     # ------------------------------------------------------------ emission
     def emit(self, op: ir.Op, args, kwargs=(), hint=None, nouts=1) -> ir.Var | None:
-        for a in list(args) + [a for _, a in kwargs]:
-            if isinstance(a, ir.LocalFunction):
+        args, kwargs = list(args), list(kwargs)
+        LocalFunction = ir.LocalFunction
+        for a in args:
+            if isinstance(a, LocalFunction):
                 raise self.scope.unsupported(self._node, "a local function used as a value",
                                              "only calls of lambdas and nested defs are supported")
-        outs = [ir.Var(hint) for _ in range(nouts)]
+        for _, a in kwargs:
+            if isinstance(a, LocalFunction):
+                raise self.scope.unsupported(self._node, "a local function used as a value",
+                                             "only calls of lambdas and nested defs are supported")
         loc = self.loc_override or (self.scope.loc(self._node) if self._node is not None else None)
-        self.block.stmts.append(ir.Eqn(outs, op, list(args), list(kwargs), loc))
+        if nouts == 1:
+            out = ir.Var(hint)
+            self.block.stmts.append(ir.Eqn([out], op, args, kwargs, loc))
+            self._fresh.add(out.id)
+            return out
+        outs = [ir.Var(hint) for _ in range(nouts)]
+        self.block.stmts.append(ir.Eqn(outs, op, args, kwargs, loc))
         for v in outs:
             self._fresh.add(v.id)
         return outs[0] if outs else None
@@ -120,10 +136,14 @@ class Lowerer:
     def stmt(self, node) -> None:
         self._node = node
         self._fresh = set()
-        method = getattr(self, "stmt_" + type(node).__name__, None)
+        key = (self.__class__, node.__class__, "stmt")
+        method = _METHODS.get(key)
         if method is None:
+            method = _METHODS[key] = getattr(self.__class__, "stmt_" + type(node).__name__,
+                                             _NO_METHOD)
+        if method is _NO_METHOD:
             raise self.scope.unsupported(node, type(node).__name__)
-        method(node)
+        method(self, node)
 
     def stmt_Assign(self, node):
         targets = node.targets
@@ -453,10 +473,14 @@ class Lowerer:
 
     # ------------------------------------------------------------ expressions
     def expr(self, node, hint=None) -> ir.Atom:
-        method = getattr(self, "expr_" + type(node).__name__, None)
+        key = (self.__class__, node.__class__)
+        method = _METHODS.get(key)
         if method is None:
+            method = _METHODS[key] = getattr(self.__class__, "expr_" + type(node).__name__,
+                                             _NO_METHOD)
+        if method is _NO_METHOD:
             raise self.scope.unsupported(node, type(node).__name__)
-        return method(node, hint)
+        return method(self, node, hint)
 
     def expr_Constant(self, node, hint):
         return ir.Const(node.value)
