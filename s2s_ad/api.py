@@ -354,7 +354,7 @@ def _jvp_specs(fn) -> list:
     t = forward(fn)
     base = fn.name.strip("<>") or "f"
     return [FunctionSpec(f"jvp_{base}", t.params + t.tangent_params, [t.body],
-                         [t.result, t.tangent], comment=None)]
+                         [t.result, t.tangent], comment=None, predeclare=t.predeclare)]
 
 
 def _callee_functions(callee, kind: str, wrt, suffixes: tuple[str, ...],

@@ -528,6 +528,16 @@ def prog(x, n):
         v = x
     return v * x
 """, [1.0, 0]),
+    "carried": ("""\
+def prog(x):
+    for t in [x * 1.0]:
+        if x > -5.0:
+            return x
+        else:
+            v += 1.0
+    v = v + 0.5 * x
+    return v
+""", [1.0]),
 }
 
 
@@ -537,8 +547,10 @@ def test_regression_zero_tangent_of_a_value_unbound_on_some_path(source, args):
     """Forward mode crashed with ``UnboundLocalError``: where the branches
     merge, a value without a tangent got ``dv = zeros_like(v)`` at the end
     of the branch, where ``v`` is unbound if the nested branch returned (or
-    the loop ran no iteration). The zero is now made where ``v`` is bound.
-    (Seed 11801 of the sweep, minimised.)"""
+    the loop ran no iteration). The zero is now made where ``v`` is bound;
+    a loop-carried value read before its first assignment (``carried``, on
+    a path that returns first) starts at None, which ``zeros_like`` reads
+    as a zero. (Seeds 11801 and 13221 of the sweep, minimised.)"""
     wrt = tuple(i for i, a in enumerate(args) if isinstance(a, float))
     check_jvp_vjp(source, args, wrt=wrt)
     check_grad(source, args, wrt=wrt)

@@ -41,6 +41,7 @@ class Tangent:
     body: ir.Block
     result: ir.Atom
     tangent: ir.Atom
+    predeclare: list  # primal values set to None first: a zero tangent may read them unbound
 
 
 class _Forward:
@@ -57,6 +58,10 @@ class _Forward:
         # returned first, a loop ran no iteration): their zero tangent is made
         # where they are bound (:meth:`_zeros_at_definition`)
         self.sites: dict[int, tuple] = {}
+        # the rest (a value carried by a loop before its first assignment): None
+        # first, so zeros_like reads None (a zero) where the value is unbound
+        self.unbound = analysis.maybe_unbound([fn.body])
+        self.predeclare: dict[int, ir.Var] = {}
 
     # ------------------------------------------------------------ helpers
     def emit(self, op, args, kwargs=(), tangent_of=None, group=None) -> ir.Var:
@@ -67,8 +72,11 @@ class _Forward:
     def zeros(self, a) -> ir.Atom:
         if isinstance(a, ir.Var) and a.id in self.sites:
             return self._zeros_at_definition(a)
+        if isinstance(a, ir.Var) and a.id in self.unbound:
+            self.predeclare[a.id] = a
         return self.emit(ir.Call(True), [helper(runtime.zeros_like), a],
-                         tangent_of=a if isinstance(a, ir.Var) else None)
+                         tangent_of=a if isinstance(a, ir.Var) else None,
+                         group=next(self._groups))  # derivative code: dead if unread
 
     def _zeros_at_definition(self, v: ir.Var) -> ir.Var:
         """The zero tangent of ``v``, an output of an earlier If or Loop that
@@ -163,7 +171,8 @@ class _Forward:
             tangent = ir.Const(0.0)
         body = ir.Block(self.out)
         eliminate_dead(body, [result, tangent], only_derivative=True)
-        return Tangent(fn, fn.params, tparams, body, result, tangent)
+        return Tangent(fn, fn.params, tparams, body, result, tangent,
+                       list(self.predeclare.values()))
 
     def block(self, block: ir.Block) -> ir.Block:
         saved, self.out = self.out, []

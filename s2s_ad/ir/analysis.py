@@ -391,6 +391,37 @@ def container_vars(fn: ir.Function) -> set[int]:
     return out
 
 
+def maybe_unbound(blocks) -> set[int]:
+    """Merged values that are unbound on some path (a branch that does not
+    assign them, a loop that ran no iteration) and so may be copied unbound:
+    the program reads them only where they are bound, but a copy of one into
+    a differently named value runs on every path."""
+    out: set[int] = set()
+
+    def unbound(a) -> bool:
+        return ir.is_undefined(a) or (isinstance(a, ir.Var) and a.id in out)
+
+    def block(b):
+        for s in b.stmts:
+            if isinstance(s, ir.If):
+                block(s.then)
+                block(s.orelse)
+                out.update(o.id for o, a, c in zip(s.outs, s.then_yield, s.else_yield,
+                                                   strict=True) if unbound(a) or unbound(c))
+            elif isinstance(s, ir.Loop):
+                for c, i in zip(s.carried, s.init, strict=True):
+                    if unbound(i):
+                        out.add(c.id)
+                if s.cond_block is not None:
+                    block(s.cond_block)
+                block(s.body)
+                out.update(o.id for c, o in zip(s.carried, s.outs, strict=True) if c.id in out)
+
+    for b in blocks:
+        block(b)
+    return out
+
+
 def use_counts(blocks, extra_atoms=()) -> dict[int, int]:
     counts: dict[int, int] = {}
 
