@@ -30,13 +30,29 @@ def _shape(x):
     return np.shape(x)
 
 
+# (g's shape, the target's shape) -> (leading axes to sum, stretched axes to
+# sum with keepdims), each None if there are none: how _unbroadcast reduces,
+# found once per pair of shapes.
+_PLANS: dict = {}
+_add_reduce = np.add.reduce
+
+
 def unbroadcast(g, target):
     """Sum a cotangent ``g`` back to ``target``'s shape, undoing NumPy
     broadcasting (leading axes added, axes of length 1 stretched)."""
     tg, tt = type(g), type(target)
     if tg is _ndarray:
         if tt is _ndarray:
-            if g.shape == target.shape:
+            gs, ts = g.shape, target.shape
+            if gs == ts:
+                return g
+            plan = _PLANS.get((gs, ts))
+            if plan is not None:
+                lead, stretched = plan
+                if lead is not None:
+                    g = _add_reduce(g, axis=lead)
+                if stretched is not None:
+                    g = _add_reduce(g, axis=stretched, keepdims=True)
                 return g
         elif tt in _SCALAR_TYPES and g.ndim == 0:
             return g
@@ -52,14 +68,23 @@ def _unbroadcast(g, target):
         return g
     if type(g) is not _ndarray:
         g = np.asarray(g)
+    gshape = g.shape
     extra = g.ndim - len(shape)
+    lead = None
     if extra > 0:  # leading axes that broadcasting added
-        g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
+        lead = 0 if extra == 1 else tuple(range(extra))
+        g = _add_reduce(g, axis=lead)
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if stretched:  # axes of length 1 that it stretched
-        g = np.add.reduce(g, axis=stretched, keepdims=True)
-    if type(target) is not _ndarray and g.ndim == 0:
-        return g[()]
+        if len(stretched) == 1:
+            stretched = stretched[0]
+        g = _add_reduce(g, axis=stretched, keepdims=True)
+    else:
+        stretched = None
+    if type(target) is not _ndarray:
+        return g[()] if g.ndim == 0 else g
+    if len(_PLANS) < 1024 and g.shape == shape:
+        _PLANS[gshape, shape] = (lead, stretched)
     return g
 
 

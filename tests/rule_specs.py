@@ -266,6 +266,15 @@ spec(runtime.unreduce, cases=[
     case(Flt(), Arr((3, 4))), case(Arr(()), Arr((3, 4)), None), case(Arr((4,)), Arr((3, 4)), 0),
     case(Arr((3, 1)), Arr((3, 4)), 1), case(Arr((3,)), Arr((3, 4)), -1),
     case(Arr((2,)), Arr((2, 3, 4)), (1, 2)), case(Arr(()), Arr(()))])
+# reduce_max_vjp(g, ans, a, axis): ans is a's max over axis (ties included); only g varies
+_MAXED = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 0.5, -1.0, 2.0], [0.0, 0.0, 0.0, 0.0]])
+spec(numpy_rules.reduce_max_vjp, cases=[
+    case(Arr(()), _MAXED.max(), _MAXED),
+    case(Arr((3,)), _MAXED.max(axis=1), _MAXED, 1),
+    case(Arr((3, 1)), _MAXED.max(axis=-1, keepdims=True), _MAXED, -1),
+    case(Arr((4,)), _MAXED.min(axis=0), _MAXED, 0),
+    case(Arr(()), _MAXED.max(), _MAXED, (0, 1)),
+    case(Flt(), 2.0, 2.0)])
 spec(runtime.sum_to_scalar, cases=[case(Arr((3, 4))), case(Flt()), case(Arr(()))])
 spec(runtime.snapshot, cases=[case(Arr((3, 4))), case(Flt())])
 spec(runtime.zero_at, cases=[case(Arr((4, 5)), 1), case(Arr((4, 5)), (slice(None), 2))])

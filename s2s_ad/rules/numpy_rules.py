@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..runtime import getitem_vjp, unbroadcast, unreduce
+from ..runtime import _add_reduce, _keepdims_shape, _ndarray, getitem_vjp, unbroadcast, unreduce
 from .registry import defjvp, defvjp, nondiff
 
 # ---------------------------------------------------------------- exponentials and logarithms
@@ -393,8 +393,18 @@ def absolute_jvp(dx, ans, x):
 # Where x == y each gets half.
 @defvjp(np.maximum, np.minimum, np.fmax, np.fmin, elementwise=True)
 def maximum(g, ans, x, y):
-    return (unbroadcast(g * np.where(x == y, 0.5, x == ans), x),
-            unbroadcast(g * np.where(x == y, 0.5, y == ans), y))
+    return (unbroadcast(g * maximum_weight_vjp(x, y, ans), x),
+            unbroadcast(g * maximum_weight_vjp(y, x, ans), y))
+
+
+def maximum_weight_vjp(x, y, ans):
+    """How much of ``ans = np.maximum(x, y)`` (or ``minimum``, ``fmax``,
+    ``fmin``) is ``x``: 1 where it took ``x``, 0 where ``y``, 0.5 where they
+    tie. Without ties the boolean ``x == ans`` itself (no third pass)."""
+    tie = x == y
+    if type(tie) is _ndarray and not np.count_nonzero(tie):
+        return x == ans
+    return np.where(tie, 0.5, x == ans)
 
 
 @defjvp(np.maximum, np.minimum, np.fmax, np.fmin)
@@ -494,9 +504,7 @@ def prod_of_others(a, axis):
 
 @defvjp(np.max, np.amax, np.min, np.amin, ("method", "max"), ("method", "min"))
 def reduce_max(g, ans, a, axis=None, out=None, keepdims=False):
-    shape = keepdims_shape_vjp(np.shape(a), axis)
-    at_max = a == np.reshape(ans, shape)
-    return np.reshape(g, shape) * at_max / np.sum(at_max, axis=axis, keepdims=True)
+    return reduce_max_vjp(g, ans, a, axis)
 
 
 @defjvp(np.max, np.amax, np.min, np.amin, ("method", "max"), ("method", "min"))
@@ -504,6 +512,49 @@ def reduce_max_jvp(da, ans, a, axis=None, out=None, keepdims=False):
     at_max = a == np.reshape(ans, keepdims_shape_vjp(np.shape(a), axis))
     return (np.sum(da * at_max, axis=axis, keepdims=keepdims)
             / np.sum(at_max, axis=axis, keepdims=keepdims))
+
+
+def reduce_max_vjp(g, extreme, a, axis=None):
+    """The cotangent of ``a`` in ``extreme = np.max(a, axis)`` (or
+    ``np.min``; ``g`` has ``extreme``'s shape, reduced axes kept or not):
+    ``g`` shared evenly among the elements equal to their reduction's
+    extreme. One comparison and one product over ``a``; the ties are
+    counted per reduction only if there are any."""
+    if type(a) is not _ndarray:
+        a = np.asarray(a)
+    shape = a.shape
+    if shape:
+        shape = _keepdims_shape(shape, axis) if axis is not None else (1,) * len(shape)
+    if type(extreme) is _ndarray:
+        if extreme.shape != shape:
+            extreme = extreme.reshape(shape)
+    else:
+        extreme = np.reshape(extreme, shape)
+    at = a == extreme
+    if type(g) is _ndarray:
+        if g.shape != shape:
+            g = g.reshape(shape)
+    else:
+        g = np.reshape(g, shape)
+    # Every reduction matches its extreme at least once, unless the extreme
+    # is NaN: as many matches as reductions (and no NaN) means no ties.
+    if np.count_nonzero(at) == extreme.size and (
+            a.dtype.kind not in "fc" or not np.count_nonzero(extreme != extreme)):
+        return at * g
+    return at * (g / _add_reduce(at, axis=axis, keepdims=True))
+
+
+# reduce_max_vjp is linear in g; a and extreme only select positions (no derivative)
+@defvjp(reduce_max_vjp, wrt=("g",))
+def reduce_max_vjp_vjp(u, ans, g, extreme, a, axis=None):
+    at_max = a == np.reshape(extreme, keepdims_shape_vjp(np.shape(a), axis))
+    return np.reshape(np.sum(u * at_max, axis=axis, keepdims=True)
+                      / np.sum(at_max, axis=axis, keepdims=True), np.shape(g))
+
+
+@defjvp(reduce_max_vjp)
+def reduce_max_vjp_jvp(dg, ans, g, extreme, a, axis=None):
+    return reduce_max_vjp(dg, extreme, a, axis)
 
 
 @defvjp(np.var, ("method", "var"))
@@ -946,6 +997,8 @@ nondiff(
     # the static helpers above
     keepdims_shape_vjp, reduced_count_vjp, transpose_perm_vjp, tensordot_axes_vjp,
     dot_axes_vjp, inner_axes_vjp,
+    # piecewise constant
+    maximum_weight_vjp,
 )
 
 

@@ -18,7 +18,7 @@ def add(g, ans, x, y):
 
 @defvjp(operator.sub, np.subtract, elementwise=True)
 def sub(g, ans, x, y):
-    return unbroadcast(g, x), unbroadcast(-g, y)
+    return unbroadcast(g, x), -unbroadcast(g, y)  # negated after any reduction: fewer elements
 
 
 @defvjp(operator.mul, np.multiply, elementwise=True)

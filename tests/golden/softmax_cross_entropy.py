@@ -26,8 +26,6 @@ def grad_softmax_cross_entropy(logits, y):
     bz = bz + bt1 * t1
     # grad of: z = logits - np.max(logits, axis=1, keepdims=True)
     blogits = unbroadcast(bz, logits)
-    bt0 = unbroadcast(-bz, t0)
-    t8 = keepdims_shape_vjp(np.shape(logits), 1)
-    t9 = logits == np.reshape(t0, t8)
-    blogits = blogits + np.reshape(bt0, t8) * t9 / np.sum(t9, axis=1, keepdims=True)
+    bt0 = -unbroadcast(bz, t0)
+    blogits = blogits + reduce_max_vjp(bt0, t0, logits, 1)
     return blogits
