@@ -200,13 +200,19 @@ class Transformed:
         return self._generated(*args, **kwargs)
 
     def _variant(self, kinds: str) -> Transformed:
-        """The variant generated for calls whose arguments are numbers (``n``)
-        or lists and tuples of numbers (``s``): no shape is unknown, so it
-        needs no ``unbroadcast`` and saves nothing just to know a shape."""
+        """The variant generated for calls whose arguments are numbers (``n``),
+        lists and tuples of numbers (``s``) or 1-D float arrays (``v``, whose
+        items are numbers), the others unknown (``x``): values known to be
+        numbers need no ``unbroadcast`` and nothing saved just to know a
+        shape. Where the kinds make no value a number (1-D arrays never
+        indexed by an integer) the general function serves."""
         v = self._variants.get(kinds)
         if v is None:
-            v = self._variants[kinds] = _build(self.__wrapped__, self._wrt_spec, self._kind,
-                                               scalar_inputs=kinds)
+            if "n" in kinds or "s" in kinds or _specialises(self._primal.fn, kinds):
+                v = _build(self.__wrapped__, self._wrt_spec, self._kind, scalar_inputs=kinds)
+            else:
+                v = self
+            self._variants[kinds] = v
         return v
 
     def source_for(self, *args) -> str:
@@ -242,29 +248,40 @@ _IN_PROGRESS = object()
 
 
 def _number_kinds(args) -> str | None:
-    """``"n"`` per number and ``"s"`` per list or tuple of numbers, or
-    ``None`` if any argument is something else (an array, a dict, ...)."""
+    """``"n"`` per number, ``"s"`` per list or tuple of numbers, ``"v"`` per
+    1-D float array and ``"x"`` per anything else; ``None`` if nothing is
+    known (every argument is ``"x"``)."""
     kinds = ""
     for a in args:
         t = type(a)
         if t is float or t in _NUMBER_TYPES:
             kinds += "n"
+        elif t is np.ndarray:
+            kinds += "v" if a.ndim == 1 and a.dtype.kind == "f" else "x"
         elif t is list or t is tuple:
             # the element types, in C; a subclass of a number type takes the long way
             if a and (_ITEM_TYPES.issuperset(map(type, a))
                       or all(isinstance(v, _NUMBERS) for v in a)):
                 kinds += "s"
             else:
-                return None
-        elif t is np.ndarray or t is dict:
-            return None
+                kinds += "x"
+        elif t is dict:
+            kinds += "x"
         elif isinstance(a, _NUMBERS) and not isinstance(a, bool):
             kinds += "n"
         elif isinstance(a, (list, tuple)) and a and all(isinstance(v, _NUMBERS) for v in a):
             kinds += "s"
         else:
-            return None
-    return kinds
+            kinds += "x"
+    return None if kinds.count("x") == len(kinds) else kinds
+
+
+def _specialises(fn, kinds: str) -> bool:
+    """Does the shape analysis know more values to be numbers under ``kinds``
+    than without them (is a variant worth generating)?"""
+    general, special = analysis.ShapeClasses(fn), analysis.ShapeClasses(fn, kinds)
+    return any(special.is_scalar(v) and not general.is_scalar(v)
+               for s in ir.walk_eqns(fn.body) for v in s.outs)
 
 
 _NUMBERS = (float, int, np.floating, np.integer)

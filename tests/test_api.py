@@ -266,3 +266,46 @@ def test_variant_for_numbers_drops_unbroadcast_and_agrees():
     arr = df(np.array(0.3), np.array(0.1), [0.7, 1.5, -0.2])
     assert_close(arr[0], got[0])
     assert_close(arr[1], got[1])
+
+
+def loop_over_vector_items(x, w):
+    total = 0.0
+    for i in range(len(x) - 1):
+        total = total + w * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return np.sum(total)
+
+
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def test_variant_for_1d_arrays_reads_items_as_numbers():
+    """A 1-D float array's items are numbers: the variant for such calls
+    needs no unbroadcast and saves nothing for shapes; a 2-D array, and a
+    function that never picks an item, run the general code."""
+    df = ad.grad(loop_over_vector_items, wrt=(0, 1))
+    x = np.array([0.3, -1.2, 0.8, 1.1])
+    vector = df.source_for(x, 100.0)
+    assert "unbroadcast" not in vector and "unbroadcast" in df.source
+    assert vector.count(".append(") < df.source.count(".append(")
+    got = df(x, 100.0)
+    for w, g in zip((0, 1), got, strict=True):
+        assert_close(g, numeric_grad(loop_over_vector_items, (x, 100.0), w))
+    rows = np.array([[0.3, 0.5], [-1.2, 0.1], [0.8, -0.4]])
+    assert df.source_for(rows, np.array(100.0)) == df.source
+    g_rows = df(rows, 100.0)
+    assert_close(g_rows[0], numeric_grad(loop_over_vector_items, (rows, 100.0), 0))
+    plain = ad.grad(sum_of_squares)
+    assert plain.source_for(x) == plain.source
+    assert_close(plain(x), 2 * x)
+
+
+def head_times_tail(xs, x):
+    return sum(xs[1:]) * xs[0] * x
+
+
+def test_variant_for_lists_keeps_a_slice_a_list():
+    """An item of a list of numbers is a number, a slice of it is a list."""
+    df = ad.grad(head_times_tail, wrt=1)
+    xs = [0.5, -1.5, 2.0]
+    assert_close(df(xs, 0.7), numeric_grad(head_times_tail, (xs, 0.7), 1))

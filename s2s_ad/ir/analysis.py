@@ -206,6 +206,9 @@ class ShapeClasses:
     def __init__(self, fn: ir.Function, scalar_inputs: str | None = None):
         self.rejected: set[int] = set()
         self.scalar_containers: set[int] = set()
+        self.vectors: set[int] = set()   # 1-D float arrays: an integer picks a number
+        self.integral = integral_values(fn) if scalar_inputs and "v" in scalar_inputs \
+            else set()
         for _ in range(20):
             self.uf = _UnionFind()
             self.uf.find(_SCALAR)
@@ -216,6 +219,8 @@ class ShapeClasses:
                     self.uf.union(p.id, _SCALAR)
                 elif kind == "s":
                     self.scalar_containers.add(p.id)
+                elif kind == "v":
+                    self.vectors.add(p.id)
             self._block(fn.body)
             if not self.failed:
                 break
@@ -238,6 +243,11 @@ class ShapeClasses:
 
     def is_scalar(self, a) -> bool:
         return self._root(a) == self.uf.find(_SCALAR)
+
+    def _is_int(self, atom) -> bool:
+        if isinstance(atom, ir.Const):
+            return isinstance(atom.value, int) and not isinstance(atom.value, bool)
+        return isinstance(atom, ir.Var) and atom.id in self.integral
 
     def call_kinds(self, eqn, callee) -> str | None:
         """``"n"`` per parameter of ``callee`` bound to a number in this call
@@ -294,13 +304,22 @@ class ShapeClasses:
         op = eqn.op
         if isinstance(op, (ir.Copy, ir.SetItem)):
             self._union(out, eqn.args[0])
-            if isinstance(eqn.args[0], ir.Var) and eqn.args[0].id in self.scalar_containers:
-                self.scalar_containers.add(out.id)
+            if isinstance(eqn.args[0], ir.Var):
+                for kind in (self.scalar_containers, self.vectors):
+                    if eqn.args[0].id in kind:
+                        kind.add(out.id)
             return
-        if isinstance(op, ir.GetItem) and isinstance(eqn.args[0], ir.Var) \
-                and eqn.args[0].id in self.scalar_containers:
-            self._union(out, ir.Const(0))  # an item of a list of numbers is a number
-            return
+        if isinstance(op, ir.GetItem) and isinstance(eqn.args[0], ir.Var):
+            base = eqn.args[0].id
+            kind = self.scalar_containers if base in self.scalar_containers else \
+                self.vectors if base in self.vectors else None
+            if kind is not None:
+                if op.index[0] == "slice":
+                    kind.add(out.id)  # a slice of either is another
+                elif op.index[0] == "atom" and (kind is self.scalar_containers or self._is_int(
+                        eqn.args[op.index[1]])):
+                    self._union(out, ir.Const(0))  # an item of either is a number
+                return
         key, args, kwargs = call_view(eqn)
         if isinstance(op, ir.Call) and isinstance(eqn.args[0], ir.Free):
             fn = eqn.args[0].value
