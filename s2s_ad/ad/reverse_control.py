@@ -63,6 +63,30 @@ def _defined_in(block: ir.Block, into_loops: bool) -> set[int]:
     return out
 
 
+def _loop_invariants(loop: ir.Loop, iteration: set[int], enclosing: set[int]) -> set[int]:
+    """Values every iteration computes alike (``-e`` in ``v = -e * v``):
+    pure operations in the body (outside nested loops) on values from before
+    every loop being differentiated, and on other invariants. The backward
+    reads them as they stand after the loop (an iteration that reads one in
+    the backward computed it in the forward); nothing is saved."""
+    found: set[int] = set()
+
+    def block(b):
+        for s in b.stmts:
+            if isinstance(s, ir.If):  # computed on some iterations, alike on each
+                block(s.then)
+                block(s.orelse)
+            if not (isinstance(s, ir.Eqn) and s.op.pure and s.outs) \
+                    or any(v.volatile for v in s.outs):
+                continue
+            if all(not isinstance(a, ir.Var) or (not a.volatile and a.id not in enclosing and (
+                    a.id not in iteration or a.id in found)) for a in s.atoms()):
+                found.update(v.id for v in s.outs)
+
+    block(loop.body)
+    return found
+
+
 def _loop_iteration_defs(loop: ir.Loop) -> set[int]:
     ids = {c.id for c in loop.carried} | _defined_in(loop.body, False)
     if loop.target is not None:
@@ -184,7 +208,8 @@ class ControlFlowAdjoints:
                     not any(x is a for k, x in self.adj.items() if k != v.id):
                 self.owned.add(cin.id)
         index = ir.Var(L.target.hint if L.target is not None and L.target.hint != "_" else "it")
-        ctx = LoopContext(L, iteration, index)
+        enclosing = set().union(*(c.defined for c in self.loops))
+        ctx = LoopContext(L, iteration - _loop_invariants(L, iteration, enclosing), index)
         # --- backward body
         before = self.adj
         self.adj = dict(before)
