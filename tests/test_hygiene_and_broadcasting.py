@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import s2s_ad as ad
-from tests.checks import check_grad
+from tests.checks import assert_close, check_grad, numeric_grad
 
 # Module globals whose names look like generated ones.
 _t0 = 0.5
@@ -117,3 +117,17 @@ def test_broadcasting_in_every_binary_op(op, shapes, swap):
     df = check_grad(op, (a, b), wrt=(0, 1))
     ga, gb = df(a, b)
     assert np.shape(ga) == np.shape(a) and np.shape(gb) == np.shape(b)
+
+
+def differences(x):
+    return np.sum((x[1:] - x[:-1]) ** 2) + np.sum(x[2:] * x[1:-1] - x[:-2])
+
+
+def test_slices_leaving_out_as_many_rows_have_one_shape():
+    """``x[1:]`` and ``x[:-1]`` have the same shape whatever ``x`` is (and
+    ``x[2:]``, ``x[1:-1]``, ``x[:-2]`` another one): no unbroadcast between
+    them."""
+    df = ad.grad(differences)
+    assert "unbroadcast(" not in df.source.split("# grad of")[1], df.source
+    for x in (np.linspace(-1.0, 1.0, 6), np.linspace(-1.0, 1.0, 12).reshape(6, 2)):
+        assert_close(df(x), numeric_grad(differences, (x,), 0))

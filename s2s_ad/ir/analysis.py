@@ -16,6 +16,8 @@ from __future__ import annotations
 import inspect
 import types
 
+import numpy as np
+
 from ..rules.registry import call_view, lookup
 from . import nodes as ir
 
@@ -168,6 +170,54 @@ def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     return varied(fn, wrt) & useful(fn)
 
 
+def _is_full_reduction(key, rule, args, kwargs) -> bool:
+    """``np.sum(x)``, ``x.mean()``, ...: a reduction over every axis, a number."""
+    try:
+        if key not in _FULL_REDUCTIONS:
+            return False
+    except TypeError:  # an unhashable key
+        return False
+    binding = rule.bind(args, kwargs)
+    if binding is None:
+        return False
+    for name in ("axis", "keepdims", "out", "where"):
+        v = binding.get(name)
+        if v is not None and not (isinstance(v, ir.Const) and not ir.is_undefined(v)
+                                  and (v.value is None or v.value is False)):
+            return False
+    return True
+
+
+def _rows_dropped(eqn) -> int | None:
+    """For ``x[a:]``, ``x[:-b]`` or ``x[a:-b]`` with constant ``a >= 0``,
+    ``b > 0`` and no step: the rows it leaves out (``a + b``); the result has
+    ``max(len(x) - a - b, 0)`` rows, so two such slices of one array that
+    leave out as many have one shape. ``None`` for any other subscript."""
+    index = eqn.op.index
+    if index[0] != "slice":
+        return None
+    _, lo, hi, step = index
+
+    def const(pos):
+        if pos is None:
+            return None
+        a = eqn.args[pos]
+        if not isinstance(a, ir.Const) or ir.is_undefined(a):
+            return False
+        return a.value
+
+    lo, hi, step = const(lo), const(hi), const(step)
+    if step is not None or lo is False or hi is False:
+        return None
+    if lo is None:
+        lo = 0
+    if hi is None:
+        hi = 0
+    if type(lo) is not int or type(hi) is not int or lo < 0 or hi > 0:
+        return None
+    return lo - hi
+
+
 class _UnionFind:
     def __init__(self):
         self.parent: dict[int, int] = {}
@@ -189,6 +239,11 @@ def _is_python_scalar(atom) -> bool:
 
 _SCALAR = -1  # the class of Python numbers (and 0-d results)
 _SCALAR_FUNCTIONS = {len, int, float, round, abs}
+#: Reductions whose result is 0-d when called without ``axis`` (a number)
+_FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.std,
+                    np.var, np.median, np.nansum, np.nanmean, np.nanmax, np.nanmin,
+                    np.linalg.norm, np.vdot} | {
+    ("method", name) for name in ("sum", "mean", "prod", "max", "min", "std", "var")}
 
 
 class ShapeClasses:
@@ -211,6 +266,7 @@ class ShapeClasses:
             else set()
         for _ in range(20):
             self.uf = _UnionFind()
+            self.slices: dict[tuple, int] = {}
             self.uf.find(_SCALAR)
             self.ranges: set[int] = set()
             self.failed = False
@@ -311,6 +367,13 @@ class ShapeClasses:
             return
         if isinstance(op, ir.GetItem) and isinstance(eqn.args[0], ir.Var):
             base = eqn.args[0].id
+            dropped = _rows_dropped(eqn)
+            if dropped == 0:
+                self._union(out, eqn.args[0])
+            elif dropped is not None:
+                # x[1:] and x[:-1] both have len(x) - 1 rows and x's other axes
+                rep = self.slices.setdefault((self._root(eqn.args[0]), dropped), out.id)
+                self.uf.union(out.id, self.uf.find(rep))
             kind = self.scalar_containers if base in self.scalar_containers else \
                 self.vectors if base in self.vectors else None
             if kind is not None:
@@ -332,6 +395,9 @@ class ShapeClasses:
                     self._union(out, ir.Const(0))
                     return
         rule = lookup(key)
+        if rule is not None and _is_full_reduction(key, rule, args, kwargs):
+            self._union(out, ir.Const(0))
+            return
         if rule is None and isinstance(op, ir.Call) and CALL_RESULT_IS_NUMBER is not None \
                 and isinstance(key, types.FunctionType):
             kinds = self.call_kinds(eqn, key)

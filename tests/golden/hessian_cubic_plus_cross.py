@@ -9,14 +9,13 @@ def jvp_grad_cubic_plus_cross(x, dx):
     out = t1 + t4
     require_scalar(out, 'cubic_plus_cross')
     bout = 1.0
-    bt1 = unbroadcast(bout, t1)
-    bt4 = unbroadcast(bout, t4)
-    t6 = bt4 * t3
-    dt6 = bt4 * dt3
+    bt1 = sum_to_scalar(bout)
+    t6 = bout * t3
+    dt6 = bout * dt3
     bt2 = unbroadcast(t6, t2)
     dbt2 = unbroadcast(dt6, t2)
-    t7 = bt4 * t2
-    dt7 = bt4 * dt2
+    t7 = bout * t2
+    dt7 = bout * dt2
     bt3 = unbroadcast(t7, t3)
     dbt3 = unbroadcast(dt7, t3)
     bx = getitem_vjp(bt3, x, 1)

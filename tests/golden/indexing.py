@@ -12,8 +12,8 @@ def grad_indexing(x):
     bt2 = unbroadcast(bout, t2)
     bt3 = unbroadcast(bout, t3)
     bx = getitem_vjp(bt3, x, (-1, 0))
-    bfirst = unbroadcast(bt2 * t1, first)
-    bt1 = unbroadcast(bt2 * first, t1)
+    bfirst = bt2 * t1
+    bt1 = sum_to_scalar(bt2 * first)
     bt0 = unreduce(bt1, t0, None)
     brest = bt0 * 2 * rest
     # grad of: rest = x[1:]
