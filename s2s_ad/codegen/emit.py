@@ -193,10 +193,13 @@ class _FunctionEmitter:
 
 
     def _uses(self, atoms, live: Liveness):
+        folded = self.folded
         for a in atoms:
-            if isinstance(a, ir.Var) and a.id in self.folded:
-                self._uses(self.folded[a.id].atoms(), live)
-            else:
+            if isinstance(a, ir.Var):
+                eqn = folded.get(a.id)
+                if eqn is not None:
+                    self._uses(eqn.atoms(), live)
+                    continue
                 live.use(a)
 
     def _liveness(self) -> Liveness:
@@ -222,7 +225,7 @@ class _FunctionEmitter:
             if isinstance(s, ir.Eqn):
                 if s.outs and s.outs[0].id in self.folded:
                     continue
-                self._uses(list(s.atoms()), live)
+                self._uses(s.atoms(), live)
                 for o in s.outs:
                     live.define(o)
                 if isinstance(s.op, (ir.ListAppend, ir.SetItem)) and isinstance(s.args[0], ir.Var):

@@ -33,53 +33,70 @@ class Liveness:
         self.copy_of: dict[tuple[int, int], int] = {}  # (var, def position) -> copied var
         self.intervals: dict[int, list[list[int]]] = {}
         self.order: list[ir.Var] = []
-        self.regions: list[dict] = []   # enclosing branches/loops, innermost last
+        self.regions: list[list] = []   # enclosing branches/loops, innermost last
         self.pref: dict[int, list[ir.Var]] = {}
 
     def define(self, v: ir.Var, at: int | None = None, copy_of=None):
         at = self.pos if at is None else at
+        vid = v.id
         if isinstance(copy_of, ir.Var):
-            self.copy_of[(v.id, at)] = copy_of.id
-        self.all_defs.setdefault(v.id, []).append(at)
-        if v.id not in self.defs:
-            self.defs[v.id] = at
+            self.copy_of[(vid, at)] = copy_of.id
+        defs = self.all_defs.get(vid)
+        if defs is None:
+            self.all_defs[vid] = [at]
+            self.defs[vid] = at
             self.order.append(v)
-            self.intervals[v.id] = [[at, at]]
+            self.intervals[vid] = [[at, at]]
         else:
-            self.intervals[v.id].append([at, at])
+            defs.append(at)
+            self.intervals[vid].append([at, at])
 
     def use(self, atom, at: int | None = None):
-        if not isinstance(atom, ir.Var) or atom.id not in self.defs:
+        if not isinstance(atom, ir.Var):
+            return
+        vid = atom.id
+        defs = self.all_defs.get(vid)
+        if defs is None:
             return
         u = self.pos if at is None else at
-        d = max((p for p in self.all_defs[atom.id] if p <= u), default=self.defs[atom.id])
+        if len(defs) == 1:
+            d = defs[0]
+        else:
+            d = max((p for p in defs if p <= u), default=defs[0])
         for region in reversed(self.regions):
-            if region["start"] <= d:
+            start = region[1]
+            if start <= d:
                 break
-            if region["kind"] == "loop":
-                region["live"].add(atom.id)
-            self._cover(atom.id, region["start"], u)
-            u = region["entry"]
-        self._cover(atom.id, d, u)
+            if region[0]:
+                region[3].add(vid)
+            self._cover(vid, start, u)
+            u = region[2]
+        self._cover(vid, d, u)
 
     def _cover(self, vid, a, b):
-        for iv in self.intervals[vid]:
-            if iv[0] <= a <= iv[1] or iv[0] <= b <= iv[1] or a <= iv[0] <= b:
-                iv[0], iv[1] = min(iv[0], a), max(iv[1], b)
+        ivs = self.intervals[vid]
+        for iv in ivs:
+            x0, x1 = iv
+            if x0 <= a <= x1 or x0 <= b <= x1 or a <= x0 <= b:
+                if a < x0:
+                    iv[0] = a
+                if b > x1:
+                    iv[1] = b
                 return
-        self.intervals[vid].append([a, b])
+        ivs.append([a, b])
 
     def step(self):
         self.pos += 1
 
     def enter(self, kind: str, entry: int):
-        self.regions.append({"kind": kind, "start": self.pos, "entry": entry, "live": set()})
+        # [is a loop, start, entry, values used in it (a loop's) defined before it]
+        self.regions.append([kind == "loop", self.pos, entry, set()])
 
     def exit(self):
-        region = self.regions.pop()
-        if region["kind"] == "loop":
-            for vid in region["live"]:
-                self._cover(vid, region["start"], self.pos)
+        is_loop, start, _, live = self.regions.pop()
+        if is_loop:
+            for vid in live:
+                self._cover(vid, start, self.pos)
 
     def prefer(self, v: ir.Var, *others):
         self.pref.setdefault(v.id, []).extend(o for o in others if isinstance(o, ir.Var))
@@ -129,17 +146,28 @@ class _Holders:
     their live intervals ``[x0, x1)`` in a segment tree over positions (node
     ``i`` covers a power-of-two range; an interval is stored at the
     O(log n) nodes that tile it, so the nodes on the path from a position's
-    leaf to the root hold exactly the intervals containing it)."""
+    leaf to the root hold exactly the intervals containing it).
 
-    __slots__ = ("size", "def_pos", "defs_at", "tree")
+    The index is built when the name is first asked about (most names, the
+    temporaries', never are), and kept up to date from then on; until then,
+    a single holder is checked directly."""
+
+    __slots__ = ("size", "vids", "built", "def_pos", "defs_at", "tree")
 
     def __init__(self, size: int):
         self.size = size
+        self.vids: list[int] = []
+        self.built = False
         self.def_pos: list[int] = []             # sorted, distinct
         self.defs_at: dict[int, list[int]] = {}  # position -> holders defined there
         self.tree: dict[int, set[int]] = {}      # node -> holders live over all of it
 
     def add(self, vid: int, live: Liveness):
+        self.vids.append(vid)
+        if self.built:
+            self._index(vid, live)
+
+    def _index(self, vid: int, live: Liveness):
         for p in set(live.all_defs.get(vid, ())):
             at = self.defs_at.get(p)
             if at is None:
@@ -147,16 +175,35 @@ class _Holders:
                 insort(self.def_pos, p)
             at.append(vid)
         tree = self.tree
+        size = self.size
         for x0, x1 in live.intervals.get(vid, ()):
-            for node in _tiles(x0, x1, self.size):
-                held = tree.get(node)
-                if held is None:
-                    tree[node] = {vid}
-                else:
-                    held.add(vid)
+            lo, hi = x0 + size, x1 + size      # the nodes tiling [x0, x1): see _tiles
+            while lo < hi:
+                if lo & 1:
+                    held = tree.get(lo)
+                    if held is None:
+                        tree[lo] = {vid}
+                    else:
+                        held.add(vid)
+                    lo += 1
+                if hi & 1:
+                    hi -= 1
+                    held = tree.get(hi)
+                    if held is None:
+                        tree[hi] = {vid}
+                    else:
+                        held.add(vid)
+                lo >>= 1
+                hi >>= 1
 
     def interferes(self, a: int, live: Liveness) -> bool:
         """Does value ``a`` interfere with any holder?"""
+        if not self.built:
+            if len(self.vids) <= 4:
+                return any(_interferes(a, b, live) for b in self.vids)
+            self.built = True
+            for vid in self.vids:
+                self._index(vid, live)
         copy_of = live.copy_of
         a_defs = set(live.all_defs.get(a, ()))
         tree, defs_at = self.tree, self.defs_at
@@ -197,13 +244,15 @@ def _number_in(name: str, base: str) -> int | None:
 class _Family:
     """The names ``base, base_1, base_2, ...`` of one base that values hold,
     by number: which are held, the first that is not, and where each is
-    live (a segment tree over positions, as in :class:`_Holders`)."""
+    live (a segment tree over positions, as in :class:`_Holders`, built when
+    first asked about and kept up to date from then on)."""
 
-    __slots__ = ("held", "gap", "tree")
+    __slots__ = ("held", "gap", "pending", "tree")
 
     def __init__(self):
         self.held: set[int] = set()
         self.gap = 0                             # the least number not held
+        self.pending: list | None = []           # (number, intervals) not in the tree yet
         self.tree: dict[int, set[int]] = {}      # node -> numbers live over all of it
 
     def add(self, k: int, intervals, size: int):
@@ -211,6 +260,12 @@ class _Family:
         held.add(k)
         while self.gap in held:
             self.gap += 1
+        if self.pending is not None:
+            self.pending.append((k, intervals))
+        else:
+            self._index(k, intervals, size)
+
+    def _index(self, k: int, intervals, size: int):
         tree = self.tree
         for x0, x1 in intervals:
             for node in _tiles(x0, x1, size):
@@ -222,6 +277,10 @@ class _Family:
 
     def live_at(self, p: int, size: int) -> set[int]:
         """The numbers of names held by a value live at position ``p``."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            for k, intervals in pending:
+                self._index(k, intervals, size)
         tree = self.tree
         sets = []
         i = p + size

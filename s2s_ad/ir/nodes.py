@@ -303,9 +303,12 @@ class Eqn:
         return self.op.key
 
     def atoms(self):
-        yield from self.args
-        for _, a in self.kwargs:
-            yield a
+        """The operands: the positional arguments, then the keyword arguments'
+        values (the ``args`` list itself when there are no keywords: read it,
+        do not change it)."""
+        if not self.kwargs:
+            return self.args
+        return [*self.args, *(a for _, a in self.kwargs)]
 
 
 @dataclass(eq=False)
