@@ -19,6 +19,7 @@ import numpy as np
 
 from . import runtime
 from .ad.common import is_user_function
+from .ad.dce import eliminate_dead
 from .ad.forward import forward
 from .ad.reverse import Adjoint, helper, reverse
 from .codegen.emit import FunctionSpec, ModuleEmitter, Namespace
@@ -97,14 +98,30 @@ def _cache_entry(f) -> dict:
         return {}
 
 
-def _seed_block(fn: ir.Function, adj: Adjoint) -> ir.Block:
-    """``require_scalar(y, 'f')`` then ``by = 1.0``."""
-    check = ir.Eqn([], ir.Call(False), [helper(runtime.require_scalar), fn.result,
-                                        ir.Const(fn.name)])
-    stmts = [check]
+def _seed_block(fn: ir.Function, adj: Adjoint, check: bool = True) -> ir.Block:
+    """``require_scalar(y, 'f')`` (unless ``y`` is known to be a number)
+    then ``by = 1.0``."""
+    stmts = []
+    if check:
+        stmts.append(ir.Eqn([], ir.Call(False), [helper(runtime.require_scalar), fn.result,
+                                                 ir.Const(fn.name)]))
     if adj.seed is not None:
         stmts.append(ir.Eqn([adj.seed], ir.Copy(), [ir.Const(1.0)]))
     return ir.Block(stmts)
+
+
+def _grad_only(adj: Adjoint) -> ir.Block:
+    """For ``grad`` of a function known to return a number, nothing reads
+    its value: the seed needs no check, and the forward sweep keeps only
+    what the backward sweep reads (and what has effects), as a hand-written
+    gradient does not compute the loss it differentiates."""
+    seed = _seed_block(adj.primal, adj, check=False)
+    flat = []
+    for g in adj.grads:
+        flat.extend(g if isinstance(g, list) else [g])
+    needed = analysis.free_vars(ir.Block(seed.stmts + adj.backward.stmts), flat)
+    eliminate_dead(adj.forward, list(needed.values()))
+    return seed
 
 
 def _residuals(adj: Adjoint) -> list[ir.Var]:
@@ -334,8 +351,10 @@ def _build_uncollected(f, wrt, kind: str, scalar_inputs) -> Transformed:
             else:
                 g_atoms = grads
             returns = g_atoms if kind == "grad" else [fn.result, *g_atoms]
+            seed = _grad_only(adj) if kind == "grad" and adj.result_is_number else \
+                _seed_block(fn, adj)
             specs = [FunctionSpec(f"{kind}_{base}", fn.params,
-                                  [adj.forward, _seed_block(fn, adj), adj.backward],
+                                  [adj.forward, seed, adj.backward],
                                   returns, defaults=fn.defaults, vararg=fn.vararg)]
         else:  # vjp / split: a forward/backward pair
             res = _residuals(adj)

@@ -309,3 +309,23 @@ def test_variant_for_lists_keeps_a_slice_a_list():
     df = ad.grad(head_times_tail, wrt=1)
     xs = [0.5, -1.5, 2.0]
     assert_close(df(xs, 0.7), numeric_grad(head_times_tail, (xs, 0.7), 1))
+
+
+def sum_of_cubes(x):
+    y = x ** 3
+    return np.sum(y) + 1.0
+
+
+def test_grad_of_a_number_valued_function_does_not_compute_the_number():
+    """``grad`` never reads the value of a function known to return a number:
+    the generated code neither checks it nor computes what only it needs;
+    ``value_and_grad`` does both, and so does ``grad`` when the result's
+    shape is not known."""
+    x = np.array([0.5, -1.0, 2.0])
+    src = ad.grad(sum_of_cubes).source
+    assert "require_scalar" not in src and "= np.sum(" not in src, src
+    assert_close(ad.grad(sum_of_cubes)(x), 3 * x ** 2)
+    value, g = ad.value_and_grad(sum_of_cubes)(x)
+    assert value == np.sum(x ** 3) + 1.0
+    assert "require_scalar" in ad.value_and_grad(sum_of_cubes).source
+    assert "require_scalar" in ad.grad(seed_f).source  # x * sin(x): its shape is x's

@@ -60,6 +60,7 @@ class Adjoint:
     backward: ir.Block
     seed: ir.Var | None
     grads: list[ir.Atom]
+    result_is_number: bool = False  # known statically: no check needed, and no value
 
 
 class _Reverse(ControlFlowAdjoints):
@@ -230,7 +231,8 @@ class _Reverse(ControlFlowAdjoints):
         eliminate_dead(backward, grads)
         self._close_reads()
         forward = self.augment(fn.body)
-        return Adjoint(fn, list(self.wrt), forward, backward, seed, grads)
+        return Adjoint(fn, list(self.wrt), forward, backward, seed, grads,
+                       self.shapes.is_scalar(fn.result))
 
     def block(self, block: ir.Block) -> None:
         for s in reversed(block.stmts):

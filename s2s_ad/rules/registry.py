@@ -33,6 +33,7 @@ parameters; only what a needed element uses survives dead-code elimination.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import operator
 import sys
@@ -231,9 +232,11 @@ def lookup(key) -> Rule | None:
 
 
 def is_pure(key) -> bool:
-    """Known primitives have no side effects; unknown calls might."""
+    """The primitives s2s_ad ships have no side effects (``print`` aside),
+    so an unread result may be dropped; unknown calls and users' own
+    primitives might have some, and are always run."""
     rule = lookup(key)
-    return rule is not None
+    return rule is not None and is_builtin(rule) and key is not builtins.print
 
 
 def call_view(eqn: ir.Eqn):
