@@ -289,6 +289,7 @@ spec(runtime.getitem_vjp, cases=[
     case(Arr((3, 5)), Arr((4, 5)), np.array([0, 2, 2])), case(Arr(()), Arr((4, 5)), (1, 2))])
 spec(builtins.float, cases=[case(Flt()), case(Arr(()))])
 spec(builtins.abs, cases=unary(NZ))
+spec(builtins.max, builtins.min, cases=[case(Flt(), Flt()), case(Flt(POS), Flt(NZ))])
 
 # math_rules.py
 for _f, _dom in [(math.exp, REAL), (math.exp2, REAL), (math.expm1, REAL), (math.log2, POS),

@@ -43,6 +43,8 @@ Conventions:
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..runtime import _add_reduce, _keepdims_shape, _ndarray, getitem_vjp, unbroadcast, unreduce
@@ -391,7 +393,11 @@ def absolute_jvp(dx, ans, x):
 
 # One template for all four: it only asks which operand the result came from.
 # Where x == y each gets half.
-@defvjp(np.maximum, np.minimum, np.fmax, np.fmin, elementwise=True)
+# Python's max(a, b) and min(a, b) of two numbers take the same rule (ties,
+# where max returns a, split the cotangent like np.maximum's); the forms with
+# one iterable, three or more arguments, key= or default= have no rule.
+@defvjp(np.maximum, np.minimum, np.fmax, np.fmin, builtins.max, builtins.min,
+        elementwise=True)
 def maximum(g, ans, x, y):
     return (unbroadcast(g * maximum_weight_vjp(x, y, ans), x),
             unbroadcast(g * maximum_weight_vjp(y, x, ans), y))
@@ -407,7 +413,7 @@ def maximum_weight_vjp(x, y, ans):
     return np.where(tie, 0.5, x == ans)
 
 
-@defjvp(np.maximum, np.minimum, np.fmax, np.fmin)
+@defjvp(np.maximum, np.minimum, np.fmax, np.fmin, builtins.max, builtins.min)
 def maximum_jvp(dx, dy, ans, x, y):
     return dx * (x == ans) / (1.0 + (x == y)), dy * (y == ans) / (1.0 + (x == y))
 
