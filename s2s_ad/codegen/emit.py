@@ -23,11 +23,28 @@ import numpy as np
 
 from ..ir import analysis
 from ..ir import nodes as ir
-from ..ir.syntax import const_ast, eqn_expr, index_ast
+from ..ir.syntax import _BINOPS, _CMPOPS, _UNARY, const_ast, eqn_expr, index_ast
 from .names import Liveness, Namer
-from .unparse import unparse
+from .unparse import _ATOM, _BINOP, _CMP, _CMPOP, _EXPR, _FACTOR, _TEST, _UNOP, unparse
+from .unparse import _constant as _write_constant
 
 _LITERALS = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
+
+# The text of the common equations, written directly (see _FunctionEmitter.fast):
+# IR symbol -> (operator text, precedence), as unparse writes them
+_BIN_TEXT = {sym: (f" {_BINOP[cls][0]} ", _BINOP[cls][1]) for sym, cls in _BINOPS.items()}
+_UNARY_TEXT = {sym: _UNOP[cls] for sym, cls in _UNARY.items()}
+_CMP_TEXT = {sym: _CMPOP[cls] for sym, cls in _CMPOPS.items()}
+
+
+class _Slow(Exception):
+    """Not a form the direct renderer writes: build the AST and unparse it."""
+
+
+def _number_text(value) -> str:
+    out: list[str] = []
+    _write_constant(value, out.append)
+    return out[0]
 
 
 @dataclass
@@ -304,7 +321,75 @@ class _FunctionEmitter:
         return ast.Name(self.m.bind_value(a.value, "const"), ast.Load())
 
     def text(self, a) -> str:
-        return unparse(self.atom(a))
+        try:
+            return self.fast(a, _TEST)
+        except _Slow:
+            return unparse(self.atom(a))
+
+    # The direct renderer: the text ``unparse(self.atom(a))`` would write
+    # (at precedence ``prec``), without building the AST, for names, numbers,
+    # bound values and folded operators, calls, methods and attributes; any
+    # other form raises _Slow and the caller takes the AST path. Atoms are
+    # rendered in the order eqn_expr renders them.
+    def fast(self, a, prec: int) -> str:
+        if isinstance(a, ir.Var):
+            eqn = self.folded.get(a.id)
+            if eqn is None:
+                return self.namer.names[a.id]
+            return self.fast_eqn(eqn, prec)
+        if isinstance(a, ir.Free):
+            return self.m.free_text(a)
+        v = a.value
+        t = type(v)
+        if t is int or t is float:
+            if v < 0:   # const_ast: a unary minus
+                text = "-" + _number_text(-v)
+                return f"({text})" if prec > _FACTOR else text
+            return _number_text(v)
+        if v is None or t is bool:
+            return repr(v)
+        if _is_literal(v):
+            raise _Slow
+        return self.m.bind_value(v, "const")
+
+    def fast_eqn(self, eqn: ir.Eqn, prec: int) -> str:
+        op, args = eqn.op, eqn.args
+        t = type(op)
+        if eqn.kwargs and t is not ir.Call and t is not ir.Method:
+            raise _Slow
+        fast = self.fast
+        if t is ir.BinOp:
+            text, p = _BIN_TEXT[op.symbol]
+            if p == 16:   # ** is right-associative
+                text = fast(args[0], p + 1) + text + fast(args[1], p)
+            else:
+                text = fast(args[0], p) + text + fast(args[1], p + 1)
+            return f"({text})" if prec > p else text
+        if t is ir.Call:
+            kws = [("**" if k is None else k + "=") + fast(v, _TEST) for k, v in eqn.kwargs]
+            pos = [fast(a, _TEST) for a in args[1:-1]]
+            if len(args) > 1:
+                pos.append("*" + fast(args[-1], _EXPR) if op.star else fast(args[-1], _TEST))
+            return f"{fast(args[0], _ATOM)}({', '.join(pos + kws)})"
+        if t is ir.UnaryOp:
+            text, p = _UNARY_TEXT[op.symbol]
+            text += fast(args[0], p)
+            return f"({text})" if prec > p else text
+        if t is ir.Method or t is ir.GetAttr:
+            if isinstance(args[0], ir.Const):   # 1 .real: left to unparse
+                raise _Slow
+            if t is ir.GetAttr:
+                return f"{fast(args[0], _ATOM)}.{op.name}"
+            kws = [("**" if k is None else k + "=") + fast(v, _TEST) for k, v in eqn.kwargs]
+            value = fast(args[0], _ATOM)
+            pos = [fast(a, _TEST) for a in args[1:]]
+            return f"{value}.{op.name}({', '.join(pos + kws)})"
+        if t is ir.Compare:
+            text = fast(args[0], _CMP + 1) + _CMP_TEXT[op.symbol] + fast(args[1], _CMP + 1)
+            return f"({text})" if prec > _CMP else text
+        if t is ir.Copy and not isinstance(args[0], ir.Const):
+            return fast(args[0], prec)
+        raise _Slow
 
     def ret_expr(self, r) -> ast.expr:
         if isinstance(r, list):
@@ -314,6 +399,8 @@ class _FunctionEmitter:
     def _bind_free_names(self):
         """Claim the names of helpers and rule globals before naming values,
         so no value can take a name a helper is bound to."""
+        m = self.m
+
         def block(b):
             for s in b.stmts:
                 if isinstance(s, ir.Eqn):
@@ -328,8 +415,12 @@ class _FunctionEmitter:
                         block(s.cond_block)
                     block(s.body)
                 for a in atoms:
-                    if isinstance(a, (ir.Free, ir.Const)) and not ir.is_undefined(a):
-                        self.atom(a)
+                    if isinstance(a, ir.Free):
+                        if not ir.is_undefined(a):
+                            m.free_text(a)
+                    elif isinstance(a, ir.Const) and not ir.is_undefined(a) \
+                            and not _is_literal(a.value):
+                        m.bind_value(a.value, "const")
         for b in self.spec.blocks:
             block(b)
 
@@ -489,7 +580,10 @@ class _FunctionEmitter:
         if (isinstance(op, ir.ListAppend) and op.in_place_ok
                 and self.namer.names[s.outs[0].id] == self.text(s.args[0])):
             return f"{self.text(s.args[0])}.append({self.text(s.args[1])})"
-        rhs = unparse(eqn_expr(s, self.atom))
+        try:
+            rhs = self.fast_eqn(s, _TEST)
+        except _Slow:
+            rhs = unparse(eqn_expr(s, self.atom))
         if not s.outs or (isinstance(op, (ir.Call, ir.Method))
                           and not any(self.counts.get(o.id) for o in s.outs)):
             return rhs  # a call kept for its effect
@@ -505,6 +599,8 @@ class ModuleEmitter:
         self.base = Namer(namespace.reserved)
         self.bindings: dict[str, object] = {}
         self._bound_ids: dict[int, str] = {}
+        self._free_nodes: dict[int, tuple] = {}   # id(Free) -> (it, its expression)
+        self._free_texts: dict[int, tuple] = {}   # id(Free) -> (it, its text)
         self.factory_hint = factory_hint
 
     def namer_for_function(self) -> Namer:
@@ -514,15 +610,21 @@ class ModuleEmitter:
 
     def bind_value(self, value, hint: str) -> str:
         name = self._bound_ids.get(id(value))
-        hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint).strip("_") or "f"
-        if hint[0].isdigit():
-            hint = "f_" + hint
         if name is None:
+            hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint).strip("_") or "f"
+            if hint[0].isdigit():
+                hint = "f_" + hint
             name = self._bound_ids[id(value)] = self.base.fresh(hint)
             self.bindings[name] = value
         return name
 
     def free(self, a: ir.Free) -> ast.expr:
+        """The expression for a free name (the same node for every use of
+        one ``Free``: its name is settled at the first, and the renderer
+        only reads it)."""
+        cached = self._free_nodes.get(id(a))
+        if cached is not None and cached[0] is a:
+            return cached[1]
         root, _, rest = a.path.partition(".")
         if a.origin == "user":
             if root in self.ns.closure:
@@ -544,7 +646,16 @@ class ModuleEmitter:
         node: ast.expr = ast.Name(name, ast.Load())
         for part in rest.split(".") if rest else []:
             node = ast.Attribute(value=node, attr=part, ctx=ast.Load())
+        self._free_nodes[id(a)] = (a, node)
         return node
+
+    def free_text(self, a: ir.Free) -> str:
+        cached = self._free_texts.get(id(a))
+        if cached is not None and cached[0] is a:
+            return cached[1]
+        text = unparse(self.free(a))
+        self._free_texts[id(a)] = (a, text)
+        return text
 
     @staticmethod
     def _root_value(a: ir.Free, root: str):
