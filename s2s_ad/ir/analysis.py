@@ -219,14 +219,30 @@ def _rows_dropped(eqn) -> int | None:
 
 
 class _UnionFind:
+    __slots__ = ("parent",)
+
     def __init__(self):
         self.parent: dict[int, int] = {}
 
     def find(self, x):
-        p = self.parent.setdefault(x, x)
-        if p != x:
-            p = self.parent[x] = self.find(p)
-        return p
+        parent = self.parent
+        p = parent.get(x)
+        if p is None:
+            parent[x] = x
+            return x
+        if p == x:
+            return x
+        root = parent[p]
+        if root == p:
+            return p
+        while True:
+            q = parent[root]
+            if q == root:
+                break
+            root = q
+        while x != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
 
     def union(self, a, b):
         self.parent[self.find(a)] = self.find(b)
