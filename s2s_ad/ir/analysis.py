@@ -531,10 +531,14 @@ def use_counts(blocks, extra_atoms=()) -> dict[int, int]:
             if isinstance(a, ir.Var):
                 counts[a.id] = counts.get(a.id, 0) + 1
 
+    Var, Eqn, get = ir.Var, ir.Eqn, counts.get
+
     def block(b):
         for s in b.stmts:
-            if isinstance(s, ir.Eqn):
-                see(s.atoms())
+            if isinstance(s, Eqn):
+                for a in s.atoms():   # see(s.atoms()), inlined: most statements are these
+                    if isinstance(a, Var):
+                        counts[a.id] = get(a.id, 0) + 1
             elif isinstance(s, ir.If):
                 see([s.pred])
                 block(s.then)
