@@ -72,6 +72,8 @@ class _Forward:
     def zeros(self, a) -> ir.Atom:
         if isinstance(a, ir.Var) and a.id in self.sites:
             return self._zeros_at_definition(a)
+        if self.shapes.is_scalar(a):
+            return ir.Const(0.0)  # a number: its zero needs no look at the value
         if isinstance(a, ir.Var) and a.id in self.unbound:
             self.predeclare[a.id] = a
         return self.emit(ir.Call(True), [helper(runtime.zeros_like), a],
@@ -110,11 +112,18 @@ class _Forward:
             dout = ir.Var(tangent_of=o)
             stmt.carried.append(dc)
             stmt.init.append(ir.UNDEFINED)
-            stmt.next.append(t if t is not None else ir.UNDEFINED)
+            stmt.next.append(self._as_var(t, c) if t is not None else ir.UNDEFINED)
             stmt.outs.append(dout)
         self.out, self.tan, self.loc = saved_out, saved_tan, saved_loc
         self.tan[v.id] = dout
         return dout
+
+    def _as_var(self, t: ir.Atom, of: ir.Var) -> ir.Atom:
+        """A loop's next value is a variable (``dv = 0.0`` at the end of the
+        body, where the carried tangent takes it)."""
+        if isinstance(t, ir.Const):
+            return self.emit(ir.Copy(), [t], tangent_of=of)
+        return t
 
     def _maybe_unbound(self, atom) -> bool:
         return ir.is_undefined(atom) or (isinstance(atom, ir.Var) and atom.id in self.sites)
@@ -350,7 +359,8 @@ class _Forward:
         saved, self.out = self.out, body.stmts
         for k, c in tangent_carried:
             n = L.next[k]
-            nxt.append(ir.UNDEFINED if ir.is_undefined(n) else self.tangent_or_zeros(n))
+            nxt.append(ir.UNDEFINED if ir.is_undefined(n) else
+                       self._as_var(self.tangent_or_zeros(n), c))
         self.out = saved
         for (k, c), dc in zip(tangent_carried, dcs, strict=True):
             do = ir.Var(tangent_of=L.outs[k])

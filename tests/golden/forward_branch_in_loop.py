@@ -1,7 +1,7 @@
 def jvp_branch_in_loop(x, n, dx, dn):
     s = 0.0
     t0 = range(n)
-    ds = zeros_like(s)
+    ds = 0.0
     for i in t0:
         t1 = x * i
         t2 = t1 > 1.0

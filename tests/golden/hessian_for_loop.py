@@ -22,7 +22,7 @@ def jvp_grad_for_loop(x, n, dx, dn):
     n2 = len(seq)
     t6 = range(n2)
     dbx = zeros_like(bx)
-    dby = zeros_like(by)
+    dby = 0.0
     for i3 in t6:
         t7 = n2 - 1
         t8 = t7 - i3
