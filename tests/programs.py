@@ -1065,6 +1065,7 @@ class Generator:
             out = (self.new_name(), self.c.choice(self.shapes_in(scope)))
         lines: list[str] = []
         live: list[Scope] = []
+        gone: list[Scope] = []  # a branch that returns: its names stay aliases
         self.feature("if")
         for b in range(total):
             if b < n_cond:
@@ -1080,6 +1081,7 @@ class Generator:
             if b == returning:
                 body.append(self.return_stmt(bscope))
                 self.feature("return-in-loop" if scope.loop else "return-in-branch")
+                gone.append(bscope)
             else:
                 if out is not None:
                     e = self.exact_expr(bscope, out[1])
@@ -1091,6 +1093,13 @@ class Generator:
             lines += indent(body)
         paths = live + ([] if has_else else [scope])
         joined = Scope.join(scope, paths)
+        # s2s_ad's alias analysis does not follow paths: a name bound on a
+        # branch that returned still counts as an alias after the join
+        for p in gone:
+            for n, v in [*p.ghosts.items(), *p.vars.items()]:
+                if n not in joined.vars:
+                    old = joined.ghosts.get(n)
+                    joined.ghosts[n] = v if old is None else alias(old, v)
         if out is not None and out[0] in joined.vars:
             self.feature("value-bound-in-branches")
             if scope.loop is not None and not scope.loop.exited:
@@ -1342,6 +1351,10 @@ class Generator:
         if kind == "return":
             body.append(self.return_stmt(bscope))
             self.feature("return-in-loop")
+            for n, v in [*bscope.ghosts.items(), *bscope.vars.items()]:
+                if n not in scope.vars:  # still an alias to s2s_ad (see stmt_if)
+                    old = scope.ghosts.get(n)
+                    scope.ghosts[n] = v if old is None else alias(old, v)
         else:
             body.append(kind)
             ctx.exit_scopes.append(bscope)

@@ -620,6 +620,24 @@ def test_regression_list_appended_in_the_loop_that_reads_it(source, args):
     check_jvp_vjp(source, args)
 
 
+FANCY_INDEX_OF_A_VECTOR = """\
+def prog(x, z):
+    x -= z[[1, 2]]
+    v9 = np.arctan2(1.0, 1.0 + np.square(x))
+    return np.mean(v9)
+"""
+
+
+def test_regression_a_list_index_picks_items_not_a_number():
+    """Wrong shape: in the variant for a number ``x`` and a 1-D array ``z``,
+    ``z[[1, 2]]`` was taken for a number (an item of ``z``), because the
+    list ``[1, 2]`` counts as integer-valued; so ``x`` stayed a number and the
+    unbroadcast of its cotangent was dropped: the gradient w.r.t. the number
+    ``x`` came out with shape (2,). Only an integer picks one item. (Seeds
+    24199 and 28286 of the sweep, minimised.)"""
+    check_grad(FANCY_INDEX_OF_A_VECTOR, [-0.16, np.array([1.26, 1.12, 0.77])])
+
+
 REBOUND_ITERABLE_THEN_AUGASSIGN = """\
 def prog(x):
     z = x * 1.0

@@ -317,9 +317,10 @@ class ShapeClasses:
         return self._root(a) == self.uf.find(_SCALAR)
 
     def _is_int(self, atom) -> bool:
+        """An integer (not a list of them, which picks several items)."""
         if isinstance(atom, ir.Const):
             return isinstance(atom.value, int) and not isinstance(atom.value, bool)
-        return isinstance(atom, ir.Var) and atom.id in self.integral
+        return isinstance(atom, ir.Var) and atom.id in self.integral and self.is_scalar(atom)
 
     def call_kinds(self, eqn, callee) -> str | None:
         """``"n"`` per parameter of ``callee`` bound to a number in this call
