@@ -233,8 +233,10 @@ class Transformed:
         return v
 
     def source_for(self, *args) -> str:
-        """The generated source that a call with these arguments runs (the
-        variant for numbers, when they all are; else :attr:`source`)."""
+        """The generated source that a call with these arguments runs: the
+        variant specialised to those of them that are numbers, lists of
+        numbers or 1-D float arrays (where it knows more values to be
+        numbers than the general code), else :attr:`source`."""
         kinds = _number_kinds(args) if self._kind in ("grad", "value_and_grad") else None
         return self.source if kinds is None else self._variant(kinds).source
 
