@@ -285,3 +285,26 @@ def test_loop_invariants_are_not_saved_per_iteration():
     for w, g in zip((0, 1), df(*args), strict=True):
         assert_close(g, numeric_grad(invariant_of_the_inner_loop_only, args, w),
                      what=f"arg {w}\n{df.source}")
+
+
+def rnn_steps(W, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(len(xs) - 1):
+        h = np.tanh(W @ h + xs[t] * xs[t + 1])
+    return np.sum(h ** 2)
+
+
+def test_items_picked_by_the_loop_index_are_recomputed_not_saved():
+    """``xs[t]`` and ``t + 1`` follow from the restored index: the backward
+    loop recomputes them; only the state is saved."""
+    rng = np.random.default_rng(3)
+    W, xs = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(5, 3))
+    df = ad.grad(rnn_steps, wrt=(0, 1))
+    src = df.source
+    items = {line.split("=")[0].strip() for line in src.splitlines() if "= xs[" in line}
+    saved = {line.split(".append(")[1].rstrip(")") for line in src.splitlines()
+             if ".append(" in line}
+    assert items and not items & saved, src
+    assert "xs[t]" in src.split("reversed(")[1], src
+    for w, g in zip((0, 1), df(W, xs), strict=True):
+        assert_close(g, numeric_grad(rnn_steps, (W, xs), w), what=f"arg {w}\n{src}")

@@ -206,6 +206,15 @@ class _Reverse(ControlFlowAdjoints):
                     self.out = saved_self
                     ctx.prelude.extend(saved_out)
                     ctx.prelude.append(ir.Eqn([r], ir.GetItem(("atom", 1)), [it, ctx.index]))
+                elif a.id in ctx.recompute:
+                    # so is what only the index and unchanging values give (xs[t], i + 1)
+                    eqn = ctx.recompute[a.id]
+                    saved_self, saved_out = self.out, []
+                    self.out = saved_out
+                    args = [self.primal(x) for x in eqn.args]
+                    self.out = saved_self
+                    ctx.prelude.extend(saved_out)
+                    ctx.prelude.append(ir.Eqn([r], eqn.op, args, [], eqn.loc))
                 else:
                     ctx.saved.append(a)
             return r

@@ -31,6 +31,7 @@ class LoopContext:
     index: ir.Var                         # the backward loop's iteration number
     restore: dict[int, ir.Var] = field(default_factory=dict)
     saved: list[ir.Var] = field(default_factory=list)   # primal values to save per iteration
+    recompute: dict = field(default_factory=dict)       # id -> the Eqn that recomputes it
     prelude: list = field(default_factory=list)         # restoring statements
 
 
@@ -85,6 +86,40 @@ def _loop_invariants(loop: ir.Loop, iteration: set[int], enclosing: set[int]) ->
 
     block(loop.body)
     return found
+
+
+_INDEX_ARITHMETIC = {"+", "-", "*", "//", "%"}
+
+
+def _recomputable(loop: ir.Loop, defined: set[int], enclosing: set[int]) -> dict:
+    """Values of an iteration the backward loop recomputes from the restored
+    loop index instead of saving them: integer arithmetic on the index
+    (``i + 1``) and subscripts by it (``xs[t]``, ``x[i + 1]``) of values that
+    do not change in the loop, at the top of the body."""
+    target = loop.target
+    found: dict = {}
+    if target is None:
+        return found
+
+    def known(a) -> bool:
+        if not isinstance(a, ir.Var):
+            return True
+        if a.volatile or a.id in enclosing:
+            return False
+        return a is target or a.id in found or a.id not in defined
+
+    for s in loop.body.stmts:
+        if not isinstance(s, ir.Eqn) or len(s.outs) != 1 or s.outs[0].volatile or s.kwargs:
+            continue
+        op = s.op
+        index_math = isinstance(op, ir.BinOp) and op.symbol in _INDEX_ARITHMETIC and all(
+            a is target or (isinstance(a, ir.Var) and a.id in found and found[a.id][1])
+            or (isinstance(a, ir.Const) and type(a.value) is int) for a in s.args)
+        item = isinstance(op, ir.GetItem) and all(known(a) for a in s.args) and any(
+            a is target or (isinstance(a, ir.Var) and a.id in found) for a in s.args[1:])
+        if index_math or item:
+            found[s.outs[0].id] = (s, index_math)
+    return {vid: eqn for vid, (eqn, _) in found.items()}
 
 
 def _loop_iteration_defs(loop: ir.Loop) -> set[int]:
@@ -209,7 +244,9 @@ class ControlFlowAdjoints:
                 self.owned.add(cin.id)
         index = ir.Var(L.target.hint if L.target is not None and L.target.hint != "_" else "it")
         enclosing = set().union(*(c.defined for c in self.loops))
-        ctx = LoopContext(L, iteration - _loop_invariants(L, iteration, enclosing), index)
+        invariant = _loop_invariants(L, iteration, enclosing)
+        ctx = LoopContext(L, iteration - invariant, index,
+                          recompute=_recomputable(L, iteration - invariant, enclosing))
         # --- backward body
         before = self.adj
         self.adj = dict(before)
