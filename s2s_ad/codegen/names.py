@@ -35,6 +35,7 @@ class Liveness:
         self.order: list[ir.Var] = []
         self.regions: list[list] = []   # enclosing branches/loops, innermost last
         self.pref: dict[int, list[ir.Var]] = {}
+        self.def_loops: dict[int, list[list]] = {}  # var id -> loops it is defined in
 
     def define(self, v: ir.Var, at: int | None = None, copy_of=None):
         at = self.pos if at is None else at
@@ -50,6 +51,9 @@ class Liveness:
         else:
             defs.append(at)
             self.intervals[vid].append([at, at])
+        for region in self.regions:
+            if region[0]:
+                self.def_loops.setdefault(vid, []).append(region)
 
     def use(self, atom, at: int | None = None):
         if not isinstance(atom, ir.Var):
@@ -72,6 +76,12 @@ class Liveness:
             self._cover(vid, start, u)
             u = region[2]
         self._cover(vid, d, u)
+        # Read after a loop it is defined in (a loop invariant the backward
+        # sweep reads): live over that whole loop, whose later iterations run
+        # the statements before its definition again.
+        for region in self.def_loops.get(vid, ()):
+            if len(region) > 4 and region[4] <= u:
+                self._cover(vid, region[1], region[4])
 
     def _cover(self, vid, a, b):
         ivs = self.intervals[vid]
@@ -93,10 +103,12 @@ class Liveness:
         self.regions.append([kind == "loop", self.pos, entry, set()])
 
     def exit(self):
-        is_loop, start, _, live = self.regions.pop()
+        region = self.regions.pop()
+        is_loop, start, _, live = region
         if is_loop:
             for vid in live:
                 self._cover(vid, start, self.pos)
+            region.append(self.pos)  # where it ends
 
     def prefer(self, v: ir.Var, *others):
         self.pref.setdefault(v.id, []).extend(o for o in others if isinstance(o, ir.Var))
