@@ -1457,8 +1457,8 @@ class Generator:
         block, scope = self.gen_block(scope, depth=1, nmax=3)
         body += block
         args = [self.exact_expr(scope, s) for s in shapes] if recursive else []
-        if any(a is None or (a.shape and not a.val.active) for a in args):
-            recursive = False  # no argument of the right shape: no recursive call
+        if any(a is None or (a.shape and not a.val.active) or a.val.integral for a in args):
+            recursive = False  # no argument of the right kind: no recursive call
             body = body[2:]    # nor base case
         if recursive:
             call = f"{name}({', '.join(a.text for a in args)}, n - 1)"
@@ -1754,6 +1754,8 @@ class Generator:
             e = self.exact_expr(scope, shape, max(depth - 1, 0))
             if e is None or (shape and not e.val.active):
                 return None  # a helper may call ndarray methods on its array parameters
+            if e.val.integral:
+                return None  # nor an integer: it may update it in place by a float
             args.append(e.text)
             vals.append(e.val)
         self.feature("call-in-loop" if scope.loop is not None else "call")
