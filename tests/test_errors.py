@@ -136,3 +136,14 @@ def test_function_without_source_file():
     exec(compile("def typed_at_repl(x):\n    return x * x\n", "<stdin>", "exec"), ns)
     with pytest.raises(SourceUnavailableError, match="cannot read the source"):
         ad.grad(ns["typed_at_repl"])
+
+
+def max_of_a_list(xs):
+    return max(xs)
+
+
+def test_a_call_its_rule_does_not_cover_shows_the_form_the_rule_covers():
+    with pytest.raises(UnsupportedError) as info:
+        ad.grad(max_of_a_list)([1.0, 2.0])
+    assert "max(x, y)" in str(info.value)
+    assert info.value.lineno == _line_of(max_of_a_list, "return max(xs)")

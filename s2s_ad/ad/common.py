@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import types
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, UnsupportedError
 from ..ir import nodes as ir
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -43,6 +43,19 @@ def nondifferentiable(eqn) -> NonDifferentiableError:
         "s2s_ad.stop_gradient(...) if no derivative should flow through it",
         filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
         source_line=loc and loc.line)
+
+
+def unfit_call(eqn, rule) -> UnsupportedError:
+    """The error for a call its primitive's derivative rule does not cover
+    (``max(xs)`` where the rule is for ``max(a, b)``): it shows the form the
+    rule covers."""
+    loc = eqn.loc
+    name = describe_callee(eqn)
+    form = f"{name}{rule.signature}" if rule.signature is not None else name
+    return UnsupportedError(
+        f"the call of {name} has arguments its derivative rule does not accept "
+        f"(the rule covers {form})", filename=loc and loc.filename,
+        lineno=loc and loc.lineno, construct=name, source_line=loc and loc.line)
 
 
 def is_user_function(key) -> bool:

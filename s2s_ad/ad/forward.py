@@ -24,7 +24,7 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
-from .common import describe_callee, helper, is_user_function, nondifferentiable
+from .common import helper, is_user_function, nondifferentiable, unfit_call
 from .dce import eliminate_dead
 
 #: Set by the API: ``function -> jvp function`` (``f(*primals, *tangents) -> (out, dout)``).
@@ -250,11 +250,7 @@ class _Forward:
             return
         binding = rule.bind(args, kwargs)
         if binding is None:
-            loc = eqn.loc
-            raise UnsupportedError(
-                f"the call of {describe_callee(eqn)} has arguments its derivative rule "
-                f"({rule.name}) does not accept", filename=loc and loc.filename,
-                lineno=loc and loc.lineno, construct=describe_callee(eqn))
+            raise unfit_call(eqn, rule)
         tparams = list(rule.jvp.__code__.co_varnames[:len(rule.wrt)])
         env = dict(binding)
         want = []

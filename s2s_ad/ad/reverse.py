@@ -42,7 +42,15 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
-from .common import describe_callee, flat, helper, is_user_function, name_of, nondifferentiable
+from .common import (
+    describe_callee,
+    flat,
+    helper,
+    is_user_function,
+    name_of,
+    nondifferentiable,
+    unfit_call,
+)
 from .dce import eliminate_dead
 from .reverse_control import ControlFlowAdjoints
 
@@ -302,12 +310,7 @@ class _Reverse(ControlFlowAdjoints):
             raise self.nondifferentiable(eqn)
         binding = rule.bind(args, kwargs)
         if binding is None:
-            loc = eqn.loc
-            raise UnsupportedError(
-                f"the call of {describe_callee(eqn)} has arguments its derivative rule "
-                f"({rule.name}) does not accept", filename=loc and loc.filename,
-                lineno=loc and loc.lineno, construct=describe_callee(eqn),
-                source_line=loc and loc.line)
+            raise unfit_call(eqn, rule)
         want = [i for i, name in enumerate(rule.wrt)
                 if any(self.is_active(a) for a in flat(binding.get(name)))]
         if not want:
