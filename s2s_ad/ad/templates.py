@@ -15,6 +15,7 @@ import math
 import operator
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..ir import nodes as ir
@@ -88,6 +89,14 @@ class TemplateLowerer(Lowerer):
             fn = self.scope.lookup(node.func.id)[1]
             if fn is runtime.broadcast_as or fn is runtime.unbroadcast:
                 return self._call_broadcast(node, hint, fn)
+        if isinstance(node.func, gast.Attribute) and len(node.args) == 1 \
+                and not node.keywords and isinstance(node.args[0], gast.Name) \
+                and node.args[0].id in self._primal_of \
+                and self.same_shape(self._primal_of[node.args[0].id], ir.Const(0.0)):
+            # np.size / np.ndim of a value known to be a number: 1 / 0, no read
+            fn = _attribute_value(self.scope, node.func)
+            if fn is np.size or fn is np.ndim:
+                return ir.Const(1 if fn is np.size else 0)
         out = super().expr_Call(node, hint)
         return self._fold_call(out)
 
@@ -133,6 +142,16 @@ class TemplateLowerer(Lowerer):
         return ir.Const(value)
 
 
+def _attribute_value(scope, node):
+    """The object ``np.size`` names in a template (``None`` if not a plain
+    module attribute)."""
+    if not isinstance(node.value, gast.Name):
+        return None
+    found = scope.lookup(node.value.id)
+    module = found[1] if found else None
+    return getattr(module, node.attr, None) if module is not None else None
+
+
 def _number(a):
     """A number known now: a constant, or a module constant such as ``math.pi``."""
     return isinstance(a, (ir.Const, ir.Free)) and isinstance(a.value, (int, float)) \
@@ -156,7 +175,8 @@ def fold_binop(op_type, left, right):
             return left
         if _num(left) and left.value == 1 and isinstance(left.value, int):
             return right
-    if op_type is gast.Pow and _num(right) and right.value == 1 and isinstance(right.value, int):
+    if op_type in (gast.Pow, gast.Div) and _num(right) and right.value == 1 \
+            and isinstance(right.value, int):
         return left
     if op_type in (gast.Add, gast.Sub) and _num(right) and right.value == 0 \
             and isinstance(right.value, int):

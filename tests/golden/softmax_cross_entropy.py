@@ -8,11 +8,10 @@ def grad_softmax_cross_entropy(logits, y):
     t4 = np.log(p)
     t5 = y * t4
     t6 = np.sum(t5, axis=1)
-    t7 = np.mean(t6)
     bout = 1.0
     # grad of: return -np.mean(np.sum(y * np.log(p), axis=1))
-    bt7 = -bout
-    bt6 = unreduce(bt7 / (np.size(t6) / np.size(t7)), t6, None)
+    bt = -bout
+    bt6 = unreduce(bt / np.size(t6), t6, None)
     bt5 = unreduce(bt6, t5, 1)
     bt4 = unbroadcast(bt5 * y, t4)
     bp = bt4 / p
