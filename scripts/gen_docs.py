@@ -58,9 +58,12 @@ def supported_python() -> str:
 GENERATED = {"docs/supported-python.md": supported_python}
 
 
-def main(check: bool = False) -> int:
+def sync(generated: dict, script: str, check: bool) -> int:
+    """Write each ``generated`` page (path relative to the repository ->
+    function making its text), or with ``check`` only report the stale ones
+    (exit status 1). Shared by the scripts that generate docs."""
     stale = []
-    for rel, make in GENERATED.items():
+    for rel, make in generated.items():
         path = ROOT / rel
         text = make()
         if check:
@@ -68,10 +71,15 @@ def main(check: bool = False) -> int:
                 stale.append(rel)
         else:
             path.write_text(text)
+            print(f"wrote {rel}")
     if stale:
-        print("out of date (run python scripts/gen_docs.py):", ", ".join(stale))
+        print(f"out of date (run python scripts/{script}):", ", ".join(stale))
         return 1
     return 0
+
+
+def main(check: bool = False) -> int:
+    return sync(GENERATED, "gen_docs.py", check)
 
 
 if __name__ == "__main__":

@@ -370,20 +370,8 @@ GENERATED = {"docs/how-it-works.md": how_it_works, "docs/api.md": api}
 
 
 def main(check: bool = False) -> int:
-    stale = []
-    for rel, make in GENERATED.items():
-        path = ROOT / rel
-        text = make()
-        if check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(rel)
-        else:
-            path.write_text(text)
-            print(f"wrote {rel}")
-    if stale:
-        print("out of date (run python scripts/gen_how_it_works.py):", ", ".join(stale))
-        return 1
-    return 0
+    from gen_docs import sync  # (scripts/ is on the path: this file runs as a script)
+    return sync(GENERATED, "gen_how_it_works.py", check)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Independent references for the tests: central finite differences in
-float64, and helpers to compare gradients with structure."""
+float64, helpers to compare gradients with structure, and the golden-file check."""
 
 from __future__ import annotations
+
+import os
+import pathlib
 
 import numpy as np
 
@@ -98,3 +101,22 @@ def flatten(tree):
         shape = tree.shape
         return tree.astype(np.float64).ravel(), lambda v: v.reshape(shape).copy()
     return np.array([float(tree)]), lambda v: float(v[0])
+
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+def assert_matches_golden(filename: str, actual: str, what: str) -> None:
+    """``actual`` equals ``tests/golden/<filename>``. With
+    ``S2S_AD_UPDATE_GOLDEN=1`` the file is (re)written first; without it a
+    missing file fails, so a golden test cannot pass by writing its own
+    expectation."""
+    path = GOLDEN / filename
+    if os.environ.get("S2S_AD_UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(actual)
+    assert path.exists(), f"no golden file {path}: run with S2S_AD_UPDATE_GOLDEN=1 to write it"
+    expected = path.read_text()
+    assert actual == expected, (
+        f"{what} changed; actual text:\n\n{actual}\n"
+        f"(rerun with S2S_AD_UPDATE_GOLDEN=1 to accept it)")

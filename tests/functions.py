@@ -1396,3 +1396,22 @@ def return_in_first_iteration(x, n):
         y = x * x
         return y + i
     return x
+
+
+# ---------------------------------------------------------------- not in CASES
+# The same loop with 3 and 300 iterations: the generated adjoint and tangent
+# must not grow with the trip count (test_control_flow.py, test_forward.py).
+
+
+def one_loop_3(x):
+    y = x
+    for i in range(3):
+        y = np.sin(y) * x + i
+    return y
+
+
+def one_loop_300(x):
+    y = x
+    for i in range(300):
+        y = np.sin(y) * x + i
+    return y

@@ -456,7 +456,7 @@ spec(np.average, cases=[
 spec(numpy_rules.average_weights, cases=[
     case(Arr((4,)), Arr((3, 4)), 1), case(Arr((3, 4)), Arr((3, 4)), None),
     case(Arr((5,)), Arr((5,)), 0)])
-spec(numpy_rules.or_one, cases=[case(Arr((3,))), case(Flt())])
+spec(numpy_rules.or_one, numpy_rules.or_zero, cases=[case(Arr((3,))), case(Flt())])
 
 # shapes
 spec(np.atleast_1d, np.atleast_2d, np.atleast_3d,
@@ -779,9 +779,7 @@ spec(numpy_rules.gradient_transpose_vjp, cases=[
 if _sp is not None:
     import scipy.signal as _ss
 
-    from s2s_ad.rules import scipy_rules
 
-    spec(scipy_rules.or_zero, cases=[case(Arr((3,))), case(Flt())])
     spec(_sp.betainc, cases=[
         case(2.0, 3.0, Arr((3, 4), PROB)),
         case(Arr((3, 1), Dom(0.5, 3.0)), Arr((4,), Dom(0.5, 3.0)), Arr((3, 4), PROB)),

@@ -451,28 +451,14 @@ def test_tangent_code_keeps_loops_and_branches_and_saves_nothing(c):
         assert saved not in src, f"forward code of {c.name} saves residuals:\n{src}"
 
 
-def one_loop_3(x):
-    y = x
-    for i in range(3):
-        y = np.sin(y) * x + i
-    return y
-
-
-def one_loop_300(x):
-    y = x
-    for i in range(300):
-        y = np.sin(y) * x + i
-    return y
-
-
 def test_tangent_of_a_loop_is_one_loop_of_fixed_size():
-    s3 = ad.derivative(one_loop_3, mode="forward").source
-    s300 = ad.derivative(one_loop_300, mode="forward").source
+    s3 = ad.derivative(functions.one_loop_3, mode="forward").source
+    s300 = ad.derivative(functions.one_loop_300, mode="forward").source
     assert s3.count("for ") == 1 and s3.count("np.sin(") == 1 and s3.count("np.cos(") == 1, s3
     assert s300.replace("300", "3") == s3, f"{s3}\n---\n{s300}"
     # the loop is a loop: d/dx after 300 iterations by forward mode vs finite differences
-    _, d = ad.jvp(one_loop_300, (0.3,), (1.0,))
-    fd = (one_loop_300(0.3 + 1e-7) - one_loop_300(0.3 - 1e-7)) / 2e-7
+    _, d = ad.jvp(functions.one_loop_300, (0.3,), (1.0,))
+    fd = (functions.one_loop_300(0.3 + 1e-7) - functions.one_loop_300(0.3 - 1e-7)) / 2e-7
     assert d == pytest.approx(fd, rel=1e-5)
 
 

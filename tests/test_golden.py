@@ -3,15 +3,12 @@ functions are stored in tests/golden/, so a change in the readability of
 generated code is a visible diff. On a mismatch the actual text is printed;
 to accept a change, run with S2S_AD_UPDATE_GOLDEN=1 and review the diff."""
 
-import os
-import pathlib
 
 import pytest
 
 import s2s_ad as ad
 from tests import golden_functions as g
-
-GOLDEN = pathlib.Path(__file__).parent / "golden"
+from tests.checks import assert_matches_golden
 
 CASES = {
     "seed": (g.seed, 0),
@@ -30,21 +27,11 @@ CASES = {
 def test_generated_source_matches_golden(name):
     fn, wrt = CASES[name]
     actual = ad.grad(fn, wrt=wrt).source
-    path = GOLDEN / f"{name}.py"
-    if os.environ.get("S2S_AD_UPDATE_GOLDEN") == "1" or not path.exists():
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(actual)
-    expected = path.read_text()
-    assert actual == expected, (
-        f"generated source of {name} changed; actual text:\n\n{actual}\n"
-        f"(rerun with S2S_AD_UPDATE_GOLDEN=1 to accept it)")
+    assert_matches_golden(f"{name}.py", actual, f"generated source of {name}")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_ir(name):
     fn, _ = CASES[name]
     ir_text = ad.grad(fn).ir
-    path = GOLDEN / f"{name}.ir"
-    if os.environ.get("S2S_AD_UPDATE_GOLDEN") == "1" or not path.exists():
-        path.write_text(ir_text)
-    assert ir_text == path.read_text(), f"IR of {name} changed; actual text:\n\n{ir_text}"
+    assert_matches_golden(f"{name}.ir", ir_text, f"IR of {name}")

@@ -10,16 +10,13 @@ Each golden source is also executed and compared with a hand-derived value,
 so an accepted golden file cannot be wrong code.
 """
 
-import os
-import pathlib
 
 import numpy as np
 import pytest
 
 import s2s_ad as ad
 from tests import golden_functions as g
-
-GOLDEN = pathlib.Path(__file__).parent / "golden"
+from tests.checks import assert_matches_golden
 
 
 def cubic_plus_cross(x):
@@ -73,14 +70,7 @@ def _while_reference(x):
 def test_generated_forward_source_matches_golden(name):
     make, _, _ = CASES[name]
     actual = make().source
-    path = GOLDEN / f"{name}.py"
-    if os.environ.get("S2S_AD_UPDATE_GOLDEN") == "1" or not path.exists():
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(actual)
-    expected = path.read_text()
-    assert actual == expected, (
-        f"generated source of {name} changed; actual text:\n\n{actual}\n"
-        f"(rerun with S2S_AD_UPDATE_GOLDEN=1 to accept it)")
+    assert_matches_golden(f"{name}.py", actual, f"generated source of {name}")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

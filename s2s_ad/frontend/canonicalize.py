@@ -291,22 +291,13 @@ class _Exits:
                     return out
                 s.body = self.block(s.body, loop)
                 s.orelse = self.block(s.orelse, loop)
-            elif isinstance(s, (gast.For, gast.While)):
-                loop_node = s
-                s = self.loop(s)
+            if isinstance(s, (gast.For, gast.While)):
                 # (a _Seq [flag init, loop]: spliced, so blocks stay flat and a
                 # walk over an enclosing statement sees the flags the loop sets)
-                out.extend(s if isinstance(s, _Seq) else [s])
-                flags = self._flags_set_by(loop_node, loop)
-                if flags and rest:
-                    guard = self._not_any(flags)
-                    guarded = gast.If(test=guard, body=self.block(rest, loop), orelse=[])
-                    _located(guard, rest[0])
-                    gast.copy_location(guarded, rest[0])
-                    out.append(guarded)
-                    return out
-                continue
-            out.append(s)
+                rewritten = self.loop(s)
+                out.extend(rewritten if isinstance(rewritten, _Seq) else [rewritten])
+            else:
+                out.append(s)
             flags = self._flags_set_by(s, loop)
             if flags and rest:
                 guard = self._not_any(flags)

@@ -1279,13 +1279,19 @@ def or_one(x):
     return 1.0 if x is None else x
 
 
-@defvjp(or_one)
-def or_one_rule(g, ans, x):
+def or_zero(x):
+    """``x``, or 0 for an absent (``None``) optional operand, so a template
+    can subtract it unconditionally (the mean of a SciPy distribution)."""
+    return 0.0 if x is None else x
+
+
+@defvjp(or_one, or_zero)
+def or_default_rule(g, ans, x):
     return g
 
 
-@defjvp(or_one)
-def or_one_jvp(dx, ans, x):
+@defjvp(or_one, or_zero)
+def or_default_jvp(dx, ans, x):
     return dx
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..runtime import unbroadcast
-from .numpy_rules import keepdims_shape_vjp, or_one
+from .numpy_rules import keepdims_shape_vjp, or_one, or_zero
 from .registry import REGISTRY, defjvp, defvjp, nondiff
 
 try:
@@ -521,22 +521,6 @@ try:
     import scipy.signal as ss
 except ImportError:  # pragma: no cover - SciPy is optional
     ss = None
-
-
-def or_zero(x):
-    """``x``, or 0 for an absent (``None``) optional operand (the mean of
-    ``scipy.stats.multivariate_normal``)."""
-    return 0.0 if x is None else x
-
-
-@defvjp(or_zero)
-def or_zero_rule(g, ans, x):
-    return g
-
-
-@defjvp(or_zero)
-def or_zero_jvp(dx, ans, x):
-    return dx
 
 
 def poisson_support_vjp(k, loc):
