@@ -58,6 +58,17 @@ def unfit_call(eqn, rule) -> UnsupportedError:
         lineno=loc and loc.lineno, construct=name, source_line=loc and loc.line)
 
 
+def negated(stmts, atom):
+    """``b`` if ``atom`` was computed as ``-b`` by one of the statements just
+    emitted into ``stmts``: ``a + atom`` is then written ``a - b`` (the
+    negation, unread, is dropped as dead code)."""
+    for s in reversed(stmts[-4:]):
+        if isinstance(s, ir.Eqn) and s.outs == [atom] and isinstance(s.op, ir.UnaryOp) \
+                and s.op.symbol == "-":
+            return s.args[0]
+    return None
+
+
 def is_user_function(key) -> bool:
     """A plain Python function with source (the user's, or one s2s_ad
     generated): transformed, not looked up. s2s_ad's own helpers are not."""

@@ -24,7 +24,7 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
-from .common import helper, is_user_function, nondifferentiable, unfit_call
+from .common import helper, is_user_function, negated, nondifferentiable, unfit_call
 from .dce import eliminate_dead
 
 #: Set by the API: ``function -> jvp function`` (``f(*primals, *tangents) -> (out, dout)``).
@@ -140,9 +140,9 @@ class _Forward:
         """The tangent of ``var`` is the sum of ``parts``."""
         total = parts[0]
         for p in parts[1:]:
-            negated = self._negation(p)
-            if var.id in self.numeric and negated is not None:  # a + -b reads a - b
-                total = self.emit(ir.BinOp("-", operator.sub), [total, negated], group=self._group)
+            b = negated(self.out, p)
+            if var.id in self.numeric and b is not None:  # a + -b reads a - b
+                total = self.emit(ir.BinOp("-", operator.sub), [total, b], group=self._group)
             elif var.id in self.numeric:
                 total = self.emit(ir.BinOp("+", operator.add), [total, p], group=self._group)
             else:
@@ -151,14 +151,6 @@ class _Forward:
         if isinstance(total, ir.Var) and total.hint is None and total.tangent_of is None:
             total.tangent_of = var
         self.tan[var.id] = total
-
-    def _negation(self, atom):
-        """``b`` if ``atom`` was computed as ``-b`` by the statement just emitted."""
-        for s in reversed(self.out[-4:]):
-            if isinstance(s, ir.Eqn) and s.outs == [atom] and isinstance(s.op, ir.UnaryOp) \
-                    and s.op.symbol == "-":
-                return s.args[0]
-        return None
 
     # ------------------------------------------------------------ sweep
     def run(self) -> Tangent:

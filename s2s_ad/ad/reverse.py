@@ -48,6 +48,7 @@ from .common import (
     helper,
     is_user_function,
     name_of,
+    negated,
     nondifferentiable,
     unfit_call,
 )
@@ -157,7 +158,10 @@ class _Reverse(ControlFlowAdjoints):
             self.owned.add(new.id)
             self.adj[var.id] = new
             return
-        if var.id in self.numeric or self.shapes.is_scalar(var):
+        b = negated(self.out, contrib)
+        if (var.id in self.numeric or self.shapes.is_scalar(var)) and b is not None:
+            op, args = ir.BinOp("-", operator.sub), [prev, b]  # a + -b reads a - b
+        elif var.id in self.numeric or self.shapes.is_scalar(var):
             op, args = ir.BinOp("+", operator.add), [prev, contrib]
         else:
             op, args = ir.Call(True), [helper(runtime.add_grads), prev, contrib]

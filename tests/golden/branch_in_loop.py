@@ -37,6 +37,6 @@ def grad_branch_in_loop(x, n):
             bx = bx + bt3 * i
         else:
             # grad of: s = s - x
-            bx = bx + -unbroadcast(bs, x)
+            bx = bx - unbroadcast(bs, x)
             bs = unbroadcast(bs, s)
     return bx
