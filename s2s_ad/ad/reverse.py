@@ -54,6 +54,7 @@ from .common import (
 )
 from .dce import eliminate_dead
 from .reverse_control import ControlFlowAdjoints
+from .uniform import spread_uniform
 
 #: Set by the API: ``(function, active positions) -> (forward, backward)``.
 SPLIT_PAIR = None
@@ -250,6 +251,8 @@ class _Reverse(ControlFlowAdjoints):
             grads.append(g)
         backward = ir.Block(self.out)
         eliminate_dead(backward, grads)
+        spread_uniform(backward, grads, fn, self.shapes, self.numeric, self.containers,
+                       [seed.id] if seed is not None and self.shapes.is_scalar(fn.result) else ())
         self._close_reads()
         forward = self.augment(fn.body)
         return Adjoint(fn, list(self.wrt), forward, backward, seed, grads,

@@ -2,11 +2,9 @@ def grad_dense_layer(W, b, x):
     t0 = W @ x
     t1 = t0 + b
     h = np.tanh(t1)
-    t2 = h * h
     bout = 1.0
     # grad of: return np.sum(h * h)
-    bt2 = unreduce(bout, t2, None)
-    bh = bt2 * h + bt2 * h
+    bh = bout * h + bout * h
     # grad of: h = np.tanh(W @ x + b)
     bt1 = bh * (1 - h ** 2)
     bt0 = unbroadcast(bt1, t0)

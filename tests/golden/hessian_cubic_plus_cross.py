@@ -22,8 +22,7 @@ def jvp_grad_cubic_plus_cross(x, dx):
     dbx = getitem_vjp(dbt3, x, 1)
     bx_1 = index_add(bx, 0, bt2)
     dbx_1 = dbx + getitem_vjp(dbt2, bx, 0)
-    bt0 = unreduce(bt1, t0, None)
-    t8 = bt0 * 3
+    t8 = bt1 * 3
     t9 = x ** 2
     dt9 = dx * 2 * x
     t10 = t8 * t9

@@ -14,8 +14,7 @@ def grad_indexing(x):
     bx = getitem_vjp(bt3, x, (-1, 0))
     bfirst = bt2 * t1
     bt1 = sum_to_scalar(bt2 * first)
-    bt0 = unreduce(bt1, t0, None)
-    brest = bt0 * 2 * rest
+    brest = bt1 * 2 * rest
     # grad of: rest = x[1:]
     bx = index_add(bx, slice(1, None, None), brest)
     # grad of: first = x[0]

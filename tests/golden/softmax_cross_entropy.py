@@ -11,8 +11,8 @@ def grad_softmax_cross_entropy(logits, y):
     bout = 1.0
     # grad of: return -np.mean(np.sum(y * np.log(p), axis=1))
     bt = -bout
-    bt6 = unreduce(bt / np.size(t6), t6, None)
-    bt5 = unreduce(bt6, t5, 1)
+    bt6 = bt / np.size(t6)
+    bt5 = unreduce(bt6, t5, None)
     bt4 = unbroadcast(bt5 * y, t4)
     bp = bt4 / p
     # grad of: p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
