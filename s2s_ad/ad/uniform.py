@@ -43,6 +43,8 @@ def spread_uniform(block: ir.Block, grads: list, fn: ir.Function, shapes, numeri
     """Rewrite ``block`` (the backward sweep of ``fn``) in place; ``grads``
     are the atoms it returns; ``numbers`` ids of values outside it known to
     be numbers."""
+    if not any(_shape_read(s) is not None for s in ir.walk_eqns(block)):
+        return  # no reduction's cotangent, no shape read: nothing to do (most scalar code)
     _Uniform(shapes, numeric, containers, set(numbers)).block(block, grads)
     _reread_shapes(block, fn, shapes, containers)
 
@@ -223,8 +225,7 @@ def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> None
     is read (and, for ``unreduce``, its dtype, which a value of one class
     shares but for casts): read another value of its class that the block
     reads anyway, or a parameter, so that ``t3`` need not be computed."""
-    calls = [s for s in ir.walk_eqns(block)
-             if isinstance(s.op, ir.Call) and not s.kwargs and _shape_read(s) is not None]
+    calls = [s for s in ir.walk_eqns(block) if _shape_read(s) is not None]
     if not calls:
         return
     shape_only = {id(s) for s in calls}
@@ -259,6 +260,8 @@ def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> None
 
 def _shape_read(s: ir.Eqn) -> int | None:
     """The position of the argument whose shape alone ``s`` reads."""
+    if not isinstance(s.op, ir.Call) or s.kwargs:
+        return None
     fn = s.op.callee_value(s)
     if len(s.args) == 2 and any(fn is f for f in _SHAPE_READS):
         k = 1
