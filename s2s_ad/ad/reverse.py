@@ -54,6 +54,7 @@ from .common import (
 )
 from .dce import eliminate_dead
 from .reverse_control import ControlFlowAdjoints
+from .signs import fold_signs
 from .uniform import spread_uniform
 
 #: Set by the API: ``(function, active positions) -> (forward, backward)``.
@@ -251,8 +252,10 @@ class _Reverse(ControlFlowAdjoints):
             grads.append(g)
         backward = ir.Block(self.out)
         eliminate_dead(backward, grads)
-        spread_uniform(backward, grads, fn, self.shapes, self.numeric, self.containers,
-                       [seed.id] if seed is not None and self.shapes.is_scalar(fn.result) else ())
+        facts = spread_uniform(backward, grads, fn, self.shapes, self.numeric, self.containers,
+                               [seed.id] if seed is not None and self.shapes.is_scalar(fn.result)
+                               else ())
+        fold_signs(backward, grads, facts.is_number)
         self._close_reads()
         forward = self.augment(fn.body)
         return Adjoint(fn, list(self.wrt), forward, backward, seed, grads,

@@ -39,14 +39,18 @@ _SHAPE_READS = (np.size, np.ndim, np.shape)
 
 
 def spread_uniform(block: ir.Block, grads: list, fn: ir.Function, shapes, numeric,
-                   containers, numbers=()) -> None:
+                   containers, numbers=()):
     """Rewrite ``block`` (the backward sweep of ``fn``) in place; ``grads``
     are the atoms it returns; ``numbers`` ids of values outside it known to
-    be numbers."""
+    be numbers. Returns what it learnt: ``.is_number(atom)`` for the values
+    of the rewritten block."""
+    u = _Uniform(shapes, numeric, containers, set(numbers))
     if not any(_shape_read(s) is not None for s in ir.walk_eqns(block)):
-        return  # no reduction's cotangent, no shape read: nothing to do (most scalar code)
-    _Uniform(shapes, numeric, containers, set(numbers)).block(block, grads)
+        u.unscanned = block  # no reduction's cotangent, no shape read: most scalar code
+        return u
+    u.block(block, grads)
     _reread_shapes(block, fn, shapes, containers)
+    return u
 
 
 class _Uniform:
@@ -56,6 +60,7 @@ class _Uniform:
         self.containers = containers
         self.numbers = numbers   # backward values known to be numbers (or of size 1)
         self.exact: dict[int, ir.Var] = {}  # backward value id -> a primal value of its shape
+        self.unscanned = None  # a block whose facts are yet to be noted (on first question)
 
     # ---------------------------------------------------------- facts
     def is_number(self, a) -> bool:
@@ -63,6 +68,10 @@ class _Uniform:
             return isinstance(a.value, (int, float, complex)) and not isinstance(a.value, bool)
         if not isinstance(a, ir.Var):
             return False
+        if self.unscanned is not None:
+            block, self.unscanned = self.unscanned, None
+            for s in ir.walk_eqns(block):
+                self._note(s)
         if a.id in self.numbers:
             return True
         a = self.shape_rep(a)

@@ -1,0 +1,133 @@
+"""Negations folded into the number an array is multiplied by.
+
+Rule templates negate and scale one step at a time: ``bt4 = -bt5`` right
+after ``bt5 = bout * 2 * t5``; ``bt2 * 2 * t1`` right after ``bt2 = -bt3``.
+On arrays each step is a pass over memory. Folded into the number factor the
+sign costs nothing: ``bt4 = -(bout * 2) * t5``, ``bt3 * -2 * t1``. A negation
+is folded only into a product it alone reads (or that alone reads it), and
+only across statements that are arithmetic (nothing between them writes an
+array in place). Where the other factor is a number too, the code stays as
+the rules wrote it: there the sign costs one operation either way.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from ..ir import analysis
+from ..ir import nodes as ir
+
+_NEG = ir.UnaryOp("-", operator.neg)
+
+
+def fold_signs(block: ir.Block, grads: list, is_number) -> None:
+    """Rewrite ``block`` (a backward sweep) in place; ``grads`` are the atoms
+    it returns; ``is_number(atom)`` says whether a value is known to be a
+    number."""
+    if not any(_is_neg(s) for s in ir.walk_eqns(block)):
+        return
+    uses = analysis.use_counts([block], grads)
+    _Signs(uses, is_number).block(block)
+
+
+def _is_neg(s) -> bool:
+    return isinstance(s, ir.Eqn) and isinstance(s.op, ir.UnaryOp) and s.op.symbol == "-"
+
+
+def _is_product(s) -> bool:
+    return isinstance(s, ir.Eqn) and isinstance(s.op, ir.BinOp) and s.op.symbol in ("*", "/")
+
+
+class _Signs:
+    def __init__(self, uses, is_number):
+        self.uses = uses
+        self.is_number = is_number
+
+    def block(self, block: ir.Block) -> None:
+        stmts = block.stmts
+        where: dict[int, int] = {}   # value id -> index of its statement here
+        for i, s in enumerate(stmts):
+            if isinstance(s, ir.Eqn):
+                for v in s.outs:
+                    where[v.id] = i
+                continue
+            for b in ((s.then, s.orelse) if isinstance(s, ir.If)
+                      else (s.body,) if s.cond_block is None else (s.cond_block, s.body)):
+                self.block(b)
+        self.stmts, self.where = stmts, where
+        self.replaced: dict[int, list] = {}   # index -> the statements that replace it
+        for i, s in enumerate(stmts):
+            if _is_neg(s):
+                self._negation_of_product(i, s)
+            elif _is_product(s):
+                self._product_of_negation(i, s)
+        if self.replaced:
+            block.stmts[:] = [x for i, s in enumerate(stmts)
+                              for x in self.replaced.get(i, (s,))]
+
+    def _current(self, j):
+        r = self.replaced.get(j)
+        return self.stmts[j] if r is None else (r[-1] if r else None)
+
+    def _single_def(self, i, a):
+        """The index of the statement that defines ``a``, if ``a`` is read
+        once (here), defined in this block, and only arithmetic runs between."""
+        if not isinstance(a, ir.Var) or self.uses.get(a.id) != 1 or a.id not in self.where:
+            return None
+        j = self.where[a.id]
+        if j >= i or self._current(j) is None:
+            return None
+        for k in range(j + 1, i):
+            s = self._current(k)
+            if s is not None and not (isinstance(s, ir.Eqn)
+                                      and isinstance(s.op, (ir.BinOp, ir.UnaryOp, ir.Copy))):
+                return None
+        return j
+
+    def _split(self, s):
+        """``(k, its position)`` for a product (or quotient) of a number ``k``
+        and a value not known to be one; ``None`` otherwise."""
+        a, b = s.args
+        if self.is_number(b) and not self.is_number(a):
+            return b, 1
+        if s.op.symbol == "*" and self.is_number(a) and not self.is_number(b):
+            return a, 0
+        return None
+
+    def _rewrite(self, i, j, s, op, args, pos, k) -> None:
+        """Statement ``i`` becomes ``s.outs = op(args)`` with ``-k`` at
+        ``pos``; statement ``j`` goes."""
+        before = []
+        if isinstance(k, ir.Const):
+            args[pos] = ir.Const(-k.value)
+        else:
+            nk = ir.Var()
+            before.append(ir.Eqn([nk], _NEG, [k], [], s.loc, s.group))
+            args[pos] = nk
+        self.replaced[j] = []
+        self.replaced[i] = [*before, ir.Eqn(s.outs, op, args, [], s.loc, s.group)]
+
+    def _negation_of_product(self, i, s) -> None:
+        """``n = -m`` with ``m = k * x`` read only here: ``n = -k * x``."""
+        j = self._single_def(i, s.args[0])
+        m = None if j is None else self._current(j)
+        if m is None or not _is_product(m):
+            return
+        split = self._split(m)
+        if split is not None:
+            self._rewrite(i, j, s, m.op, list(m.args), split[1], split[0])
+
+    def _product_of_negation(self, i, s) -> None:
+        """``r = m * k`` (``k * m``, ``m / k``) with ``m = -x`` read only
+        here: ``r = x * -k``."""
+        split = self._split(s)
+        if split is None:
+            return
+        k, pos = split
+        j = self._single_def(i, s.args[1 - pos])
+        m = None if j is None else self._current(j)
+        if m is None or not _is_neg(m) or self.is_number(m.args[0]):
+            return
+        args = list(s.args)
+        args[1 - pos] = m.args[0]
+        self._rewrite(i, j, s, s.op, args, pos, k)

@@ -1,0 +1,102 @@
+"""Negations folded into number factors (``s2s_ad/ad/signs.py``): the
+gradients against central finite differences, the generated code without a
+pass per negation, and the cases that must stay as they are."""
+
+import operator
+
+import numpy as np
+import pytest
+
+import s2s_ad
+from s2s_ad import runtime
+from s2s_ad.ad.common import helper
+from s2s_ad.ad.signs import fold_signs
+from s2s_ad.ir import nodes as ir
+from tests.checks import assert_close, numeric_grad, numeric_vjp
+
+
+def one_minus_scaled(x):
+    return 1.0 - 3.0 * x
+
+
+def negated_quotient(x):
+    return -np.sin(x) / 4.0
+
+
+def scaled_negation(x, y):
+    return (-(x * y)) * 2.0 + np.exp(-x)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+VECTOR_FUNCTIONS = [one_minus_scaled, negated_quotient]
+
+
+@pytest.mark.parametrize("f", VECTOR_FUNCTIONS, ids=lambda f: f.__name__)
+def test_pullback_matches_finite_differences(f):
+    rng = np.random.default_rng(3)
+    x, u = rng.standard_normal(5), rng.standard_normal(5)
+    _, pullback = s2s_ad.vjp(f, x)
+    assert_close(pullback(u)[0], numeric_vjp(f, (x,), u), rtol=1e-6)
+
+
+def test_two_arguments_and_a_scalar_variant():
+    rng = np.random.default_rng(4)
+    x, y, u = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4)
+    _, pullback = s2s_ad.vjp(scaled_negation, x, y)
+    got = pullback(u)
+    assert_close(got[0], numeric_vjp(scaled_negation, (x, y), u, wrt=0))
+    assert_close(got[1], numeric_vjp(scaled_negation, (x, y), u, wrt=1))
+
+
+def test_rosenbrock_backward_negates_no_array():
+    x = np.random.default_rng(5).uniform(-1.5, 1.5, 9)
+    df = s2s_ad.grad(rosenbrock)
+    assert_close(df(x), numeric_grad(rosenbrock, (x,)), rtol=1e-6)
+    code = [line.strip() for line in df.source.splitlines() if not line.strip().startswith("#")]
+    assert not any(line.split(" = ", 1)[-1].startswith("-bt") for line in code), code
+    assert "bt3 * -2 * t1" in df.source
+
+
+def _eqn(out, op, *args):
+    return ir.Eqn([out], op, list(args))
+
+
+def test_not_folded_across_an_in_place_write():
+    """``m = k * X``; ``index_add`` writes into ``X``; ``n = -m``: computing
+    ``-k * X`` at ``n`` would read the written ``X``."""
+    k, X, idx, g, m, w, n = (ir.Var(h) for h in ("k", "X", "i", "g", "m", "w", "n"))
+    mul = ir.BinOp("*", operator.mul)
+    neg = ir.UnaryOp("-", operator.neg)
+    block = ir.Block([
+        _eqn(m, mul, k, X),
+        _eqn(w, ir.Call(True), helper(runtime.index_add), X, idx, g),
+        _eqn(n, neg, m),
+    ])
+    before = list(block.stmts)
+    fold_signs(block, [n, w], lambda a: a is k)
+    assert block.stmts == before
+    # without the write in between, it folds
+    block = ir.Block([_eqn(m, mul, k, X), _eqn(n, neg, m)])
+    fold_signs(block, [n], lambda a: a is k)
+    assert len(block.stmts) == 2 and block.stmts[-1].outs == [n]
+    assert block.stmts[-1].op is mul and block.stmts[-1].args[1] is X
+    assert block.stmts[0].op.symbol == "-" and block.stmts[0].args == [k]
+
+
+def test_not_folded_when_the_product_is_read_twice_or_both_are_numbers():
+    k, X, m, n, r = (ir.Var(h) for h in ("k", "X", "m", "n", "r"))
+    mul = ir.BinOp("*", operator.mul)
+    neg = ir.UnaryOp("-", operator.neg)
+    block = ir.Block([_eqn(m, mul, k, X), _eqn(n, neg, m)])
+    before = list(block.stmts)
+    fold_signs(block, [n, m], lambda a: a is k)          # m is also returned
+    assert block.stmts == before
+    fold_signs(block, [n], lambda a: a in (k, X))        # a number times a number
+    assert block.stmts == before
+    block = ir.Block([_eqn(m, neg, X), _eqn(r, mul, m, ir.Const(2.0))])
+    fold_signs(block, [r], lambda a: isinstance(a, ir.Const))
+    assert len(block.stmts) == 1 and block.stmts[0].args[0] is X
+    assert block.stmts[0].args[1].value == -2.0
