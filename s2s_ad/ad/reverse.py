@@ -53,8 +53,8 @@ from .common import (
     unfit_call,
 )
 from .dce import eliminate_dead
+from .factors import fold_factors
 from .reverse_control import ControlFlowAdjoints
-from .signs import fold_signs
 from .uniform import spread_uniform
 
 #: Set by the API: ``(function, active positions) -> (forward, backward)``.
@@ -255,7 +255,7 @@ class _Reverse(ControlFlowAdjoints):
         facts = spread_uniform(backward, grads, fn, self.shapes, self.numeric, self.containers,
                                [seed.id] if seed is not None and self.shapes.is_scalar(fn.result)
                                else ())
-        fold_signs(backward, grads, facts.is_number)
+        fold_factors(backward, grads, facts.is_number)
         self._close_reads()
         forward = self.augment(fn.body)
         return Adjoint(fn, list(self.wrt), forward, backward, seed, grads,

@@ -205,7 +205,7 @@ class _Uniform:
         if len(s.outs) == 1 and not s.kwargs:
             callee = op.callee_value(s) if isinstance(op, ir.Call) else None
             operands = s.args[1:] if callee is not None else s.args
-            if callee in (np.size, np.ndim, len):
+            if callee in (np.size, np.ndim, len, runtime.sum_to_scalar):
                 self.numbers.add(s.outs[0].id)
             elif isinstance(op, ir.Copy) or _elementwise(op, callee, len(operands)):
                 arrays = [a for a in operands if not self.is_number(a)]

@@ -4,7 +4,7 @@ def grad_dense_layer(W, b, x):
     h = np.tanh(t1)
     bout = 1.0
     # grad of: return np.sum(h * h)
-    bh = bout * h + bout * h
+    bh = (bout + bout) * h
     # grad of: h = np.tanh(W @ x + b)
     bt1 = bh * (1 - h ** 2)
     bt0 = unbroadcast(bt1, t0)

@@ -1,8 +1,9 @@
-"""Negations folded into number factors (``s2s_ad/ad/signs.py``): the
+"""Number factors gathered (``s2s_ad/ad/factors.py``): the
 gradients against central finite differences, the generated code without a
 pass per negation, and the cases that must stay as they are."""
 
 import operator
+import re
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import s2s_ad
 from s2s_ad import runtime
 from s2s_ad.ad.common import helper
-from s2s_ad.ad.signs import fold_signs
+from s2s_ad.ad.factors import fold_factors
 from s2s_ad.ir import nodes as ir
 from tests.checks import assert_close, numeric_grad, numeric_vjp
 
@@ -76,11 +77,11 @@ def test_not_folded_across_an_in_place_write():
         _eqn(n, neg, m),
     ])
     before = list(block.stmts)
-    fold_signs(block, [n, w], lambda a: a is k)
+    fold_factors(block, [n, w], lambda a: a is k)
     assert block.stmts == before
     # without the write in between, it folds
     block = ir.Block([_eqn(m, mul, k, X), _eqn(n, neg, m)])
-    fold_signs(block, [n], lambda a: a is k)
+    fold_factors(block, [n], lambda a: a is k)
     assert len(block.stmts) == 2 and block.stmts[-1].outs == [n]
     assert block.stmts[-1].op is mul and block.stmts[-1].args[1] is X
     assert block.stmts[0].op.symbol == "-" and block.stmts[0].args == [k]
@@ -92,11 +93,36 @@ def test_not_folded_when_the_product_is_read_twice_or_both_are_numbers():
     neg = ir.UnaryOp("-", operator.neg)
     block = ir.Block([_eqn(m, mul, k, X), _eqn(n, neg, m)])
     before = list(block.stmts)
-    fold_signs(block, [n, m], lambda a: a is k)          # m is also returned
+    fold_factors(block, [n, m], lambda a: a is k)          # m is also returned
     assert block.stmts == before
-    fold_signs(block, [n], lambda a: a in (k, X))        # a number times a number
+    fold_factors(block, [n], lambda a: a in (k, X))        # a number times a number
     assert block.stmts == before
     block = ir.Block([_eqn(m, neg, X), _eqn(r, mul, m, ir.Const(2.0))])
-    fold_signs(block, [r], lambda a: isinstance(a, ir.Const))
+    fold_factors(block, [r], lambda a: isinstance(a, ir.Const))
     assert len(block.stmts) == 1 and block.stmts[0].args[0] is X
     assert block.stmts[0].args[1].value == -2.0
+
+
+def l2_penalty(w, lam):
+    return 0.5 * lam * np.sum(w * w) + np.sum(np.cos(w))
+
+
+def test_a_square_adds_its_two_multiples_as_one():
+    """``w * w`` contributes ``bt * w`` twice: one product, ``(bt + bt) * w``."""
+    w = np.random.default_rng(6).standard_normal(5)
+    df = s2s_ad.grad(l2_penalty)
+    assert_close(df(w, 0.3), numeric_grad(l2_penalty, (w, 0.3)))
+    assert re.search(r"\((\w+) \+ \1\) \* w", df.source), df.source
+
+
+def test_multiples_of_different_arrays_are_not_gathered():
+    a, b, X, Y, m1, m2, r = (ir.Var(h) for h in ("a", "b", "X", "Y", "m1", "m2", "r"))
+    mul, add = ir.BinOp("*", operator.mul), ir.BinOp("+", operator.add)
+    block = ir.Block([_eqn(m1, mul, a, X), _eqn(m2, mul, Y, b), _eqn(r, add, m1, m2)])
+    before = list(block.stmts)
+    fold_factors(block, [r], lambda v: v in (a, b))
+    assert block.stmts == before
+    block = ir.Block([_eqn(m1, mul, a, X), _eqn(m2, mul, X, b), _eqn(r, add, m1, m2)])
+    fold_factors(block, [r], lambda v: v in (a, b))
+    assert [s.op.symbol for s in block.stmts] == ["+", "*"]
+    assert block.stmts[0].args == [a, b] and block.stmts[1].args[1] is X

@@ -1,13 +1,15 @@
-"""Negations folded into the number an array is multiplied by.
+"""Number factors gathered in the backward sweep: negations, and sums of
+multiples of one array.
 
 Rule templates negate and scale one step at a time: ``bt4 = -bt5`` right
-after ``bt5 = bout * 2 * t5``; ``bt2 * 2 * t1`` right after ``bt2 = -bt3``.
-On arrays each step is a pass over memory. Folded into the number factor the
-sign costs nothing: ``bt4 = -(bout * 2) * t5``, ``bt3 * -2 * t1``. A negation
-is folded only into a product it alone reads (or that alone reads it), and
-only across statements that are arithmetic (nothing between them writes an
-array in place). Where the other factor is a number too, the code stays as
-the rules wrote it: there the sign costs one operation either way.
+after ``bt5 = bout * 2 * t5``; ``bt2 * 2 * t1`` right after ``bt2 = -bt3``;
+and ``w * w`` contributes ``bt * w`` twice, so ``bw = bt * w + bt * w``. On
+arrays each step is a pass over memory. Gathered into the number factor the
+sign and the sum cost nothing: ``bt4 = -(bout * 2) * t5``, ``bt3 * -2 * t1``,
+``bw = (bt + bt) * w``. A product is rewritten only where one statement
+alone reads it, and only across statements that are arithmetic (nothing
+between them writes an array in place). Where every factor is a number, the
+code stays as the rules wrote it: there it costs one operation either way.
 """
 
 from __future__ import annotations
@@ -18,27 +20,32 @@ from ..ir import analysis
 from ..ir import nodes as ir
 
 _NEG = ir.UnaryOp("-", operator.neg)
+_MUL = ir.BinOp("*", operator.mul)
 
 
-def fold_signs(block: ir.Block, grads: list, is_number) -> None:
+def fold_factors(block: ir.Block, grads: list, is_number) -> None:
     """Rewrite ``block`` (a backward sweep) in place; ``grads`` are the atoms
     it returns; ``is_number(atom)`` says whether a value is known to be a
     number."""
-    if not any(_is_neg(s) for s in ir.walk_eqns(block)):
+    if not any(_is_neg(s) or _is_sum(s) for s in ir.walk_eqns(block)):
         return
     uses = analysis.use_counts([block], grads)
-    _Signs(uses, is_number).block(block)
+    _Factors(uses, is_number).block(block)
 
 
 def _is_neg(s) -> bool:
     return isinstance(s, ir.Eqn) and isinstance(s.op, ir.UnaryOp) and s.op.symbol == "-"
 
 
+def _is_sum(s) -> bool:
+    return isinstance(s, ir.Eqn) and isinstance(s.op, ir.BinOp) and s.op.symbol in ("+", "-")
+
+
 def _is_product(s) -> bool:
     return isinstance(s, ir.Eqn) and isinstance(s.op, ir.BinOp) and s.op.symbol in ("*", "/")
 
 
-class _Signs:
+class _Factors:
     def __init__(self, uses, is_number):
         self.uses = uses
         self.is_number = is_number
@@ -61,6 +68,8 @@ class _Signs:
                 self._negation_of_product(i, s)
             elif _is_product(s):
                 self._product_of_negation(i, s)
+            elif _is_sum(s):
+                self._sum_of_multiples(i, s)
         if self.replaced:
             block.stmts[:] = [x for i, s in enumerate(stmts)
                               for x in self.replaced.get(i, (s,))]
@@ -93,6 +102,44 @@ class _Signs:
         if s.op.symbol == "*" and self.is_number(a) and not self.is_number(b):
             return a, 0
         return None
+
+    def _multiple(self, i, a):
+        """``(index, k, x)`` if ``a = k * x`` (``k`` a number) is read only
+        by the statement at ``i``."""
+        j = self._single_def(i, a)
+        m = None if j is None else self._current(j)
+        if m is None or not _is_product(m) or m.op.symbol != "*":
+            return None
+        split = self._split(m)
+        return None if split is None else (j, split[0], m.args[1 - split[1]])
+
+    def _sum_of_multiples(self, i, s) -> None:
+        """``r = a * x + b * x`` (or ``-``) with both products read only
+        here, ``a`` and ``b`` numbers: ``r = (a + b) * x``. Also where
+        accumulation put another term first: ``r = (c + a * x) + b * x``
+        gives ``r = c + (a + b) * x``."""
+        first, second = (self._multiple(i, a) for a in s.args)
+        rest = None
+        if first is None and second is not None and s.op.symbol == "+":
+            j = self._single_def(i, s.args[0])
+            r = None if j is None else self._current(j)
+            if r is not None and _is_sum(r) and r.op.symbol == "+":
+                first = self._multiple(j, r.args[1])
+                rest = (j, r.args[0])
+        if first is None or second is None or first[2] is not second[2] or first[0] == second[0]:
+            return
+        (j1, k1, x), (j2, k2, _) = first, second
+        k, product = ir.Var(), ir.Var()
+        self.replaced[j1] = []
+        self.replaced[j2] = []
+        stmts = [ir.Eqn([k], s.op, [k1, k2], [], s.loc, s.group)]
+        if rest is None:
+            stmts.append(ir.Eqn(s.outs, _MUL, [k, x], [], s.loc, s.group))
+        else:
+            self.replaced[rest[0]] = []
+            stmts += [ir.Eqn([product], _MUL, [k, x], [], s.loc, s.group),
+                      ir.Eqn(s.outs, s.op, [rest[1], product], [], s.loc, s.group)]
+        self.replaced[i] = stmts
 
     def _rewrite(self, i, j, s, op, args, pos, k) -> None:
         """Statement ``i`` becomes ``s.outs = op(args)`` with ``-k`` at
