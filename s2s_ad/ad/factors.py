@@ -103,36 +103,40 @@ class _Factors:
             return a, 0
         return None
 
-    def _multiple(self, i, a):
-        """``(index, k, x)`` if ``a = k * x`` (``k`` a number) is read only
-        by the statement at ``i``."""
+    def _product(self, i, a):
+        """``(index, statement)`` if ``a`` is a product (``*``) read only by
+        the statement at ``i``."""
         j = self._single_def(i, a)
         m = None if j is None else self._current(j)
-        if m is None or not _is_product(m) or m.op.symbol != "*":
-            return None
-        split = self._split(m)
-        return None if split is None else (j, split[0], m.args[1 - split[1]])
+        return (j, m) if m is not None and _is_product(m) and m.op.symbol == "*" else None
 
     def _sum_of_multiples(self, i, s) -> None:
         """``r = a * x + b * x`` (or ``-``) with both products read only
         here, ``a`` and ``b`` numbers: ``r = (a + b) * x``. Also where
         accumulation put another term first: ``r = (c + a * x) + b * x``
         gives ``r = c + (a + b) * x``."""
-        first, second = (self._multiple(i, a) for a in s.args)
-        rest = None
-        if first is None and second is not None and s.op.symbol == "+":
+        second = self._product(i, s.args[1])
+        if second is None:
+            return
+        first, rest = self._product(i, s.args[0]), None
+        if first is None and s.op.symbol == "+":
             j = self._single_def(i, s.args[0])
             r = None if j is None else self._current(j)
             if r is not None and _is_sum(r) and r.op.symbol == "+":
-                first = self._multiple(j, r.args[1])
-                rest = (j, r.args[0])
-        if first is None or second is None or first[2] is not second[2] or first[0] == second[0]:
+                first, rest = self._product(j, r.args[1]), (j, r.args[0])
+        if first is None or first[0] == second[0] \
+                or not any(a is b for a in first[1].args for b in second[1].args):
+            return  # (asked first: cheaper than asking which operands are numbers)
+        split1, split2 = self._split(first[1]), self._split(second[1])
+        if split1 is None or split2 is None:
             return
-        (j1, k1, x), (j2, k2, _) = first, second
+        x = first[1].args[1 - split1[1]]
+        if x is not second[1].args[1 - split2[1]]:
+            return
         k, product = ir.Var(), ir.Var()
-        self.replaced[j1] = []
-        self.replaced[j2] = []
-        stmts = [ir.Eqn([k], s.op, [k1, k2], [], s.loc, s.group)]
+        self.replaced[first[0]] = []
+        self.replaced[second[0]] = []
+        stmts = [ir.Eqn([k], s.op, [split1[0], split2[0]], [], s.loc, s.group)]
         if rest is None:
             stmts.append(ir.Eqn(s.outs, _MUL, [k, x], [], s.loc, s.group))
         else:
@@ -167,6 +171,9 @@ class _Factors:
     def _product_of_negation(self, i, s) -> None:
         """``r = m * k`` (``k * m``, ``m / k``) with ``m = -x`` read only
         here: ``r = x * -k``."""
+        if not any(isinstance(a, ir.Var) and _is_neg(self._current(self.where[a.id]))
+                   for a in s.args if isinstance(a, ir.Var) and a.id in self.where):
+            return  # (asked first: it is cheaper than asking which operand is a number)
         split = self._split(s)
         if split is None:
             return

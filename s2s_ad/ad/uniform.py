@@ -60,22 +60,40 @@ class _Uniform:
         self.containers = containers
         self.numbers = numbers   # backward values known to be numbers (or of size 1)
         self.exact: dict[int, ir.Var] = {}  # backward value id -> a primal value of its shape
-        self.unscanned = None  # a block whose facts are yet to be noted (on first question)
+        self.unscanned = None  # the block, if the pass did not run over it
+        self.defs = None  # value id -> its statement in ``unscanned`` (made on demand)
+        self.not_numbers: set[int] = set()
 
     # ---------------------------------------------------------- facts
-    def is_number(self, a) -> bool:
+    def is_number(self, a, depth: int = 0) -> bool:
         if isinstance(a, ir.Const):
             return isinstance(a.value, (int, float, complex)) and not isinstance(a.value, bool)
         if not isinstance(a, ir.Var):
             return False
-        if self.unscanned is not None:
-            block, self.unscanned = self.unscanned, None
-            for s in ir.walk_eqns(block):
-                self._note(s)
         if a.id in self.numbers:
             return True
-        a = self.shape_rep(a)
-        return a is not None and self.shapes.is_scalar(a)
+        rep = self.shape_rep(a)
+        if rep is not None:
+            return self.shapes.is_scalar(rep)
+        return self._computed_from_numbers(a, depth)
+
+    def _computed_from_numbers(self, a, depth: int) -> bool:
+        """Where the pass did not run (and so noted nothing): is ``a``
+        computed from numbers? Asked of few values, so answered on demand
+        (and remembered), not by noting every statement."""
+        if self.unscanned is None or depth > 50:
+            return False
+        if self.defs is None:
+            self.defs = {v.id: s for s in ir.walk_eqns(self.unscanned) for v in s.outs}
+        known = self.not_numbers
+        if a.id in known:
+            return False
+        s = self.defs.get(a.id)
+        if s is not None and _makes_number(s, lambda x: self.is_number(x, depth + 1)):
+            self.numbers.add(a.id)
+            return True
+        known.add(a.id)
+        return False
 
     def is_array_like(self, a) -> bool:
         """A primal value that can carry a uniform cotangent: of a known
@@ -205,13 +223,11 @@ class _Uniform:
         if len(s.outs) == 1 and not s.kwargs:
             callee = op.callee_value(s) if isinstance(op, ir.Call) else None
             operands = s.args[1:] if callee is not None else s.args
-            if callee in (np.size, np.ndim, len, runtime.sum_to_scalar):
+            if _makes_number(s, self.is_number):
                 self.numbers.add(s.outs[0].id)
             elif isinstance(op, ir.Copy) or _elementwise(op, callee, len(operands)):
                 arrays = [a for a in operands if not self.is_number(a)]
-                if not arrays:
-                    self.numbers.add(s.outs[0].id)
-                else:
+                if arrays:
                     rep = self.shape_rep(arrays[0])
                     if rep is not None and all(self.same(a, rep) for a in arrays):
                         self.exact[s.outs[0].id] = rep
@@ -219,6 +235,20 @@ class _Uniform:
 
 
 _UNHANDLED = object()
+_NUMBER_CALLS = (np.size, np.ndim, len, runtime.sum_to_scalar)
+
+
+def _makes_number(s: ir.Eqn, is_number) -> bool:
+    """Does ``s`` compute a number (given which operands are numbers)?"""
+    if len(s.outs) != 1 or s.kwargs:
+        return False
+    op = s.op
+    callee = op.callee_value(s) if isinstance(op, ir.Call) else None
+    if callee is not None and any(callee is f for f in _NUMBER_CALLS):
+        return True
+    operands = s.args[1:] if callee is not None else s.args
+    return (isinstance(op, ir.Copy) or _elementwise(op, callee, len(operands))) \
+        and all(is_number(a) for a in operands)
 
 
 def _elementwise(op, callee, n: int) -> bool:
