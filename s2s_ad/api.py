@@ -205,8 +205,20 @@ class Transformed:
         return args, kwargs
 
     def __call__(self, *args, **kwargs):
+        # The common call, positional float arrays and numbers, takes the
+        # shortest way: a gradient of a small function costs a few
+        # microseconds, and this wrapper is part of them.
         if self._wrt_checks:
-            args, kwargs = self._prepare(args, kwargs)
+            for i, _ in self._wrt_checks:
+                if i < len(args):
+                    a = args[i]
+                    t = type(a)
+                    if not (t is float or (t is _ndarray and a.dtype.kind in "fc")):
+                        args, kwargs = self._prepare(args, kwargs)
+                        break
+                elif kwargs:
+                    args, kwargs = self._prepare(args, kwargs)
+                    break
         if self._numbers_variant and not kwargs:
             kinds = _number_kinds(args)
             if kinds is not None:
@@ -273,10 +285,10 @@ def _number_kinds(args) -> str | None:
     kinds = ""
     for a in args:
         t = type(a)
-        if t is float or t in _NUMBER_TYPES:
-            kinds += "n"
-        elif t is np.ndarray:
+        if t is _ndarray:
             kinds += "v" if a.ndim == 1 and a.dtype.kind == "f" else "x"
+        elif t is float or t in _NUMBER_TYPES:
+            kinds += "n"
         elif t is list or t is tuple:
             # the element types, in C; a subclass of a number type takes the long way
             if a and (_ITEM_TYPES.issuperset(map(type, a))
@@ -292,7 +304,7 @@ def _number_kinds(args) -> str | None:
             kinds += "s"
         else:
             kinds += "x"
-    return None if kinds.count("x") == len(kinds) else kinds
+    return kinds if kinds.strip("x") else None
 
 
 def _specialises(fn, kinds: str) -> bool:
@@ -304,6 +316,7 @@ def _specialises(fn, kinds: str) -> bool:
 
 
 _NUMBERS = (float, int, np.floating, np.integer)
+_ndarray = np.ndarray
 #: Exact types that are numbers (bool counts inside a list, as isinstance says)
 _NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.longdouble,
                            np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
