@@ -228,29 +228,90 @@ def parse_function(obj) -> ParsedFunction:
         if parsed is not None:
             return parsed
     try:
-        lines, first = inspect.getsourcelines(fn)
+        # inspect.getsourcelines(fn), in two steps: findsource is cheap, getblock
+        # (a tokenizer run) is not, and the block's end is found faster below
+        all_lines, lnum = inspect.findsource(inspect.unwrap(fn))
     except (OSError, TypeError) as e:
         raise SourceUnavailableError(
             f"cannot read the source of {fn.__qualname__!r} ({e}). s2s_ad transforms "
             "source code: define the function in a file, a notebook cell or a "
             "module, not at a bare interactive prompt.",
             filename=filename, construct="function without source") from None
-    text = textwrap.dedent("".join(lines))
-    try:
-        module = parse(text)
-    except SyntaxError:
-        # A lambda inside a larger expression: its line alone may not parse.
+    first = lnum + 1
+    module = None
+    lines = _def_block(all_lines, lnum)
+    if lines is not None:
+        text = textwrap.dedent("".join(lines))
         try:
-            module = parse("(" + text.strip().rstrip(",;\\") + "\n)")
-        except SyntaxError as e:
-            raise SourceUnavailableError(
-                f"cannot parse the source of {fn.__qualname__!r}: {e.msg}",
-                filename=filename, lineno=first, construct="source") from None
+            module = parse(text)
+        except SyntaxError:  # not where the block ends (see _def_block)
+            module = None
+    if module is None:
+        lines = inspect.getblock(all_lines[lnum:])
+        text = textwrap.dedent("".join(lines))
+        try:
+            module = parse(text)
+        except SyntaxError:
+            # A lambda inside a larger expression: its line alone may not parse.
+            try:
+                module = parse("(" + text.strip().rstrip(",;\\") + "\n)")
+            except SyntaxError as e:
+                raise SourceUnavailableError(
+                    f"cannot parse the source of {fn.__qualname__!r}: {e.msg}",
+                    filename=filename, lineno=first, construct="source") from None
     node = _find_definition(module, fn, first, filename)
     node.decorator_list = []
     return ParsedFunction(fn=fn, node=node, filename=filename, line_offset=first - 1,
                           lines=text.splitlines(), globals=fn.__globals__,
                           closure=_closure_of(fn))
+
+
+def _def_block(lines: list[str], start: int) -> list[str] | None:
+    """The lines of the ``def`` at ``lines[start]`` (its one-line decorators
+    first), as ``inspect.getblock(lines[start:])`` finds them, by indentation
+    instead of a tokenizer run (which costs as much as the rest of parsing):
+    the block ends before the first code line indented no more than the
+    ``def``, and its last line is the last code line before that.
+
+    That line is the end unless it continues a bracket, a string or a
+    backslash line; then the block cut there does not parse, and the caller
+    asks ``inspect`` after all. ``None`` (ask ``inspect``) for what this does
+    not decide alone: a multi-line decorator, indentation by tabs or form
+    feeds, a lambda, and comments after the last code line indented more
+    than the ``def`` (``inspect`` keeps those indented as the body)."""
+    def indent(line):
+        n = len(line) - len(line.lstrip(" "))
+        return -1 if line[n] in "\t\f" else n
+
+    k = start
+    depth = indent(lines[k])
+    while lines[k].lstrip(" ").startswith("@"):
+        k += 1
+        if k == len(lines) or indent(lines[k]) != depth:
+            return None
+    head = lines[k].lstrip(" ")
+    if depth < 0 or not (head.startswith("def ") or head.startswith("async def ")):
+        return None
+    last = k + 1               # the end of the block (exclusive)
+    comment_after = False      # a comment after the last code line, indented
+    for i in range(k + 1, len(lines)):
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped:
+            continue
+        n = indent(line)
+        if n < 0:
+            return None
+        if stripped[0] == "#":
+            comment_after = comment_after or n > depth
+            continue
+        if n <= depth:
+            break
+        last = i + 1
+        comment_after = False
+    if comment_after:
+        return None
+    return lines[start:last]
 
 
 def _find_definition(module, fn, first, filename) -> gast.FunctionDef:
