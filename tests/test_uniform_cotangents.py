@@ -211,3 +211,28 @@ def test_a_shape_is_not_read_from_a_value_one_branch_defines():
         assert_close(s2s_ad.grad(f)(a, n), numeric_grad(f, (a, n)))
         _, pullback = s2s_ad.vjp(f, a, n)
         assert_close(pullback(1.0)[0], numeric_grad(f, (a, n)))
+
+
+def per_step_loss(x, w):
+    loss = 0.0
+    for i in range(4):
+        x = np.tanh(x * w)
+        loss = loss + np.sum((x - 0.5) ** 2)
+    return loss
+
+
+def test_a_loop_saves_no_operand_read_only_for_its_shape():
+    """``(x - 0.5) ** 2`` is read only for the shape of its sum's cotangent,
+    which stays a number: the loop saves ``x - 0.5`` (its square's VJP reads
+    it) but not the square."""
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal(3), rng.standard_normal(3)
+    df = s2s_ad.grad(per_step_loss, wrt=(0, 1))
+    assert_close(df(x, w), (numeric_grad(per_step_loss, (x, w), 0),
+                            numeric_grad(per_step_loss, (x, w), 1)))
+    src = _code(df.source)
+    assert src.count(".append(") == 3 and src.count("= res_") == 3
+    assert "unreduce" not in src
+    _, pullback = s2s_ad.vjp(per_step_loss, x, w)
+    assert_close(pullback(1.0), (numeric_grad(per_step_loss, (x, w), 0),
+                                 numeric_grad(per_step_loss, (x, w), 1)))

@@ -256,10 +256,26 @@ class _Reverse(ControlFlowAdjoints):
                                [seed.id] if seed is not None and self.shapes.is_scalar(fn.result)
                                else ())
         fold_factors(backward, grads, facts.is_number)
+        if facts.changed:
+            self._save_only_what_is_read(backward, grads)
         self._close_reads()
         forward = self.augment(fn.body)
         return Adjoint(fn, list(self.wrt), forward, backward, seed, grads,
                        self.shapes.is_scalar(fn.result))
+
+    def _save_only_what_is_read(self, backward, grads) -> None:
+        """After the backward sweep was simplified: what a backward loop no
+        longer restores, its forward loop need not save (a reduction's
+        operand whose cotangent stayed a number was read for its shape)."""
+        eliminate_dead(backward, grads)
+        referenced = set(analysis.use_counts([backward], grads))
+        for e in ir.walk_eqns(backward):
+            for a in e.atoms():  # a stack restored in an enclosing loop is read there
+                while isinstance(a, ir.Var) and a.like is not None:
+                    a = a.like
+                    referenced.add(a.id)
+        for plan in self.plans.values():
+            plan.saved = [v for v in plan.saved if plan.stacks[v.id].id in referenced]
 
     def block(self, block: ir.Block) -> None:
         for s in reversed(block.stmts):

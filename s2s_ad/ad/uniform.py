@@ -49,7 +49,8 @@ def spread_uniform(block: ir.Block, grads: list, fn: ir.Function, shapes, numeri
         u.unscanned = block  # no reduction's cotangent, no shape read: most scalar code
         return u
     u.block(block, grads)
-    _reread_shapes(block, fn, shapes, containers)
+    if _reread_shapes(block, fn, shapes, containers):
+        u.changed = True
     return u
 
 
@@ -61,6 +62,7 @@ class _Uniform:
         self.numbers = numbers   # backward values known to be numbers (or of size 1)
         self.exact: dict[int, ir.Var] = {}  # backward value id -> a primal value of its shape
         self.unscanned = None  # the block, if the pass did not run over it
+        self.changed = False  # did the pass drop a read (so the forward may save less)?
         self.defs = None  # value id -> its statement in ``unscanned`` (made on demand)
         self.not_numbers: set[int] = set()
 
@@ -187,6 +189,7 @@ class _Uniform:
                 if isinstance(g, ir.Var) and g.hint is None and g.adjoint_of is None:
                     g.adjoint_of = out.adjoint_of  # a rule's temporary: name it bt6
                 uniform[out.id] = (value(g), a, out, s.loc, s.group)
+                self.changed = True
                 return None
         touched = [a for a in args if isinstance(a, ir.Var) and a.id in uniform]
         if not touched:
@@ -259,14 +262,14 @@ def _elementwise(op, callee, n: int) -> bool:
     return isinstance(callee, np.ufunc) and callee.nin == n and callee.nout == 1
 
 
-def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> None:
+def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> bool:
     """``np.size(t3)`` or ``unreduce(g, t3)`` where only the shape of ``t3``
     is read (and, for ``unreduce``, its dtype, which a value of one class
     shares but for casts): read another value of its class that the block
     reads anyway, or a parameter, so that ``t3`` need not be computed."""
     calls = [s for s in ir.walk_eqns(block) if _shape_read(s) is not None]
     if not calls:
-        return
+        return False
     shape_only = {id(s) for s in calls}
     defined = set()
     read: dict[int, ir.Var] = {}
@@ -286,6 +289,7 @@ def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> None
         everywhere.pop(vid, None)
     candidates = [v for vid, v in read.items() if vid in everywhere and vid not in containers]
     candidates += [v for vid, v in everywhere.items() if vid not in read and vid not in containers]
+    changed = False
     for s in calls:
         k = _shape_read(s)
         a = s.args[k]
@@ -294,7 +298,9 @@ def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> None
         for v in candidates:
             if shapes.same(v, a):
                 s.args[k] = v
+                changed = True
                 break
+    return changed
 
 
 def _shape_read(s: ir.Eqn) -> int | None:
