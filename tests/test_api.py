@@ -127,6 +127,20 @@ def lambda_free_square(x):
     return x * x
 
 
+def test_int_argument_by_keyword_and_in_a_later_position_is_treated_as_float():
+    g = ad.grad(lambda_free_square)(x=3)
+    assert isinstance(g, float) and abs(g - numeric_grad(lambda_free_square, (3.0,))) < 1e-6
+    expected = tuple(numeric_grad(scaled_square, (2.0, 3.0), i) for i in (0, 1))
+    for g in (ad.grad(scaled_square, wrt=(0, 1))(2.0, 3),     # the int positionally
+              ad.grad(scaled_square, wrt=(0, 1))(2.0, k=3)):  # and by keyword
+        assert all(isinstance(v, float) for v in g)
+        assert_close(g, expected)
+
+
+def scaled_square(x, k):
+    return k * x * x
+
+
 def test_integer_array_is_rejected():
     with pytest.raises(TypeError, match="dtype int"):
         ad.grad(lambda_free_square_sum)(np.arange(3))
