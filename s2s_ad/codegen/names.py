@@ -160,15 +160,17 @@ class _Holders:
     O(log n) nodes that tile it, so the nodes on the path from a position's
     leaf to the root hold exactly the intervals containing it).
 
-    The index is built when the name is first asked about (most names, the
-    temporaries', never are), and kept up to date from then on; until then,
-    a single holder is checked directly."""
+    It is made when the name is first asked about (most names, the
+    temporaries', never are: the :class:`Namer` keeps their holders in a
+    plain list until then), indexed once it has more than a few holders, and
+    kept up to date from then on; until then, the holders are checked
+    directly."""
 
     __slots__ = ("size", "vids", "built", "def_pos", "defs_at", "tree")
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, vids=()):
         self.size = size
-        self.vids: list[int] = []
+        self.vids: list[int] = list(vids)
         self.built = False
         self.def_pos: list[int] = []             # sorted, distinct
         self.defs_at: dict[int, list[int]] = {}  # position -> holders defined there
@@ -312,8 +314,9 @@ class Namer:
         self._index: dict[str, _Holders] = {}     # name -> its holders, indexed
         self._live: Liveness | None = None
         self._size = 1                            # segment trees' leaf count
-        # base -> the names of its sequence (base, base_1, base_2, ...) in use
-        self._families: dict[str, _Family] = {}
+        # base -> the names of its sequence (base, base_1, base_2, ...) in use: a
+        # _Family once asked about, until then the (number, intervals) added
+        self._families: dict[str, _Family | list] = {}
         self.taken: set[str] = set()             # names that can never be reused
         self.temps = 0
 
@@ -333,14 +336,19 @@ class Namer:
         if name in self.taken or (name in self.reserved and not own):
             return False
         index = self._index.get(name)
-        return index is None or not index.interferes(v.id, live)
+        if index is None:
+            vids = self.holders.get(name)
+            if vids is None:
+                return True
+            index = self._index[name] = _Holders(self._size, vids)
+        return not index.interferes(v.id, live)
 
     def assign(self, v: ir.Var, live: Liveness) -> str:
         if v.id in self.names:
             return self.names[v.id]
         if self._live is not live:
             # the liveness is final once naming starts: holders index its intervals
-            if self._index:
+            if self.holders:
                 raise ValueError("a Namer names the values of one Liveness")
             self._live = live
             self._size = 1 << (live.pos + 1).bit_length()
@@ -389,6 +397,11 @@ class Namer:
             while not self._free(f"{base}_{k}", v, live, False):
                 k += 1
             return f"{base}_{k}"
+        if type(family) is list:
+            added, family = family, _Family()
+            for k, intervals in added:
+                family.add(k, intervals, self._size)
+            self._families[base] = family
         p = live.defs[v.id]
         blocked = family.live_at(p, self._size)
         copied = self.names.get(live.copy_of.get((v.id, p)))
@@ -412,11 +425,16 @@ class Namer:
             k = unheld + 1
 
     def _take(self, v, name):
-        self.holders.setdefault(name, []).append(v.id)
-        index = self._index.get(name)
-        if index is None:
-            index = self._index[name] = _Holders(self._size)
-        index.add(v.id, self._live)
+        """``v`` holds ``name``. (The indexes of holders and families are
+        made when first asked about: most names, the temporaries', never are.)"""
+        vids = self.holders.get(name)
+        if vids is None:
+            self.holders[name] = [v.id]
+        else:
+            vids.append(v.id)
+            index = self._index.get(name)
+            if index is not None:
+                index.add(v.id, self._live)
         intervals = self._live.intervals.get(v.id, ())
         head = name.rpartition("_")[0]
         for base, k in ((name, 0), (head, _number_in(name, head))):
@@ -424,8 +442,11 @@ class Namer:
                 continue
             family = self._families.get(base)
             if family is None:
-                family = self._families[base] = _Family()
-            family.add(k, intervals, self._size)
+                self._families[base] = [(k, intervals)]
+            elif type(family) is list:
+                family.append((k, intervals))
+            else:
+                family.add(k, intervals, self._size)
         self.names[v.id] = name
         return name
 
