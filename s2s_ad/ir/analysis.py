@@ -68,7 +68,26 @@ def _vars(atoms):
     return {a.id for a in atoms if isinstance(a, ir.Var)}
 
 
+def _diff_var_ids():
+    """``eqn -> ids of the Vars among diff_args(eqn)``, each worked out once:
+    the fixpoints over loops ask again on every pass, and :func:`activity`
+    asks both of its analyses."""
+    memo: dict[int, set[int]] = {}
+
+    def ids(eqn) -> set[int]:
+        out = memo.get(id(eqn))
+        if out is None:
+            out = memo[id(eqn)] = _vars(diff_args(eqn))
+        return out
+    return ids
+
+
 def varied(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
+    """Ids of the values that depend on ``wrt`` through differentiable operations."""
+    return _varied(fn, wrt, _diff_var_ids())
+
+
+def _varied(fn, wrt, diff_ids) -> set[int]:
     V = {v.id for v in wrt}
 
     def block(b):
@@ -86,7 +105,7 @@ def varied(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     def stmt(s):
         changed = False
         if isinstance(s, ir.Eqn):
-            if _vars(diff_args(s)) & V:
+            if not V.isdisjoint(diff_ids(s)):
                 for o in s.outs:
                     changed |= add(o)
         elif isinstance(s, ir.If):
@@ -119,6 +138,11 @@ def varied(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
 
 
 def useful(fn: ir.Function) -> set[int]:
+    """Ids of the values the result depends on through differentiable operations."""
+    return _useful(fn, _diff_var_ids())
+
+
+def _useful(fn, diff_ids) -> set[int]:
     U = _vars([fn.result])
 
     def block(b):
@@ -138,7 +162,7 @@ def useful(fn: ir.Function) -> set[int]:
             if _vars(s.outs) & U or (isinstance(s.op, ir.SetItem)):
                 if isinstance(s.op, ir.SetItem) and not (_vars(s.outs) & U):
                     return False
-                changed |= add_all(_vars(diff_args(s)))
+                changed |= add_all(diff_ids(s))
         elif isinstance(s, ir.If):
             for o, a, b in zip(s.outs, s.then_yield, s.else_yield, strict=True):
                 if o.id in U:
@@ -167,7 +191,8 @@ def useful(fn: ir.Function) -> set[int]:
 
 def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     """Ids of the values that need a derivative."""
-    return varied(fn, wrt) & useful(fn)
+    diff_ids = _diff_var_ids()
+    return _varied(fn, wrt, diff_ids) & _useful(fn, diff_ids)
 
 
 def _is_full_reduction(key, rule, args, kwargs) -> bool:
