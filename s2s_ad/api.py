@@ -27,6 +27,7 @@ from .codegen.load import load
 from .errors import UnsupportedError
 from .frontend import fence
 from .frontend.source import parse_function
+from .frontend.walk import nodes
 from .ir import analysis
 from .ir import nodes as ir
 from .ir.lower import lower_function
@@ -46,9 +47,10 @@ class _Primal:
 
     def __init__(self, f):
         pf = parse_function(_unwrap(f))
-        fence.check(pf)
+        every = nodes(pf.node)  # the tree as parsed: walked once for both
+        fence.check(pf, every)
         self.pf = pf
-        self.fn = lower_function(pf, registry.is_pure)
+        self.fn = lower_function(pf, registry.is_pure, every)
         self.namespace = Namespace(lookup=pf.lookup_free, closure=pf.closure,
                                    reserved=self.fn.reserved, locals=self.fn.locals)
 

@@ -405,10 +405,12 @@ def _flatten(stmts):
     return out
 
 
-def canonicalize(fn: gast.FunctionDef, reserved) -> gast.FunctionDef:
+def canonicalize(fn: gast.FunctionDef, reserved, every: list | None = None) -> gast.FunctionDef:
     """Rewrite ``fn`` in place (see the module docstring) and return it;
-    nested functions are canonicalised on their own first."""
-    every = nodes(fn)
+    nested functions are canonicalised on their own first. ``every``:
+    ``nodes(fn)``, if the caller has walked it."""
+    if every is None:
+        every = nodes(fn)
     nested = False
     for n in every:
         if isinstance(n, gast.FunctionDef) and n is not fn:

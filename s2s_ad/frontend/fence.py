@@ -87,11 +87,13 @@ _NO_DETAILS = frozenset({gast.Name, gast.Constant, gast.Load, gast.Store, gast.B
                          gast.Slice, gast.Pass, gast.Add, gast.Sub, gast.Mult, gast.Div})
 
 
-def check(pf: ParsedFunction) -> None:
-    """Raise :class:`UnsupportedError` at the first construct outside the subset."""
+def check(pf: ParsedFunction, every: list | None = None) -> None:
+    """Raise :class:`UnsupportedError` at the first construct outside the
+    subset. ``every``: ``nodes(pf.node)``, if the caller has walked it."""
     top = pf.node
     _check_signature(pf, top)
-    every = nodes(top)
+    if every is None:
+        every = nodes(top)
     starred = [n for n in every if isinstance(n, gast.Starred)]
     if starred:
         in_calls = {id(a) for c in every if isinstance(c, gast.Call) for a in c.args}

@@ -770,15 +770,20 @@ def params_and_targets(node) -> set[str]:
     return _param_names(node) | _names_of(nodes(node))[1]
 
 
-def lower_function(pf, is_pure: Callable) -> ir.Function:
-    """Lower a parsed, fenced user function to the IR."""
+def lower_function(pf, is_pure: Callable, every: list | None = None) -> ir.Function:
+    """Lower a parsed, fenced user function to the IR. ``every``:
+    ``nodes(pf.node)`` of the tree as parsed, if the caller has walked it
+    (the names it mentions and canonicalisation read it; the walk after
+    canonicalisation is this function's own)."""
     scope = Scope(lookup=pf.lookup_free, origin="user", filename=pf.filename,
                   line_offset=pf.line_offset, lines=pf.lines, error=pf.unsupported,
                   is_pure=is_pure)
     from ..frontend.canonicalize import canonicalize
     node = pf.node
-    reserved = reserved_names(node) | frozenset(pf.closure)
-    canonicalize(node, reserved)
+    if every is None:
+        every = nodes(node)
+    reserved = _names_of(every)[0] | frozenset(pf.closure)
+    canonicalize(node, reserved, every)
     mentioned, stored = _names_of(nodes(node))  # after canonicalisation
     params = [ir.Var(a.id) for a in node.args.args]
     if node.args.vararg is not None:
