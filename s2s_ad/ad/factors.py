@@ -53,22 +53,39 @@ class _Factors:
     def block(self, block: ir.Block) -> None:
         stmts = block.stmts
         where: dict[int, int] = {}   # value id -> index of its statement here
+        made_by: dict[int, str] = {}  # value id -> '-x', '*', '/', '+' or '-' that made it
         for i, s in enumerate(stmts):
-            if isinstance(s, ir.Eqn):
+            if type(s) is ir.Eqn:
                 for v in s.outs:
                     where[v.id] = i
+                op = s.op
+                if type(op) is ir.BinOp:
+                    made_by[s.outs[0].id] = op.symbol
+                elif type(op) is ir.UnaryOp and op.symbol == "-":
+                    made_by[s.outs[0].id] = "-x"
                 continue
             for b in ((s.then, s.orelse) if isinstance(s, ir.If)
                       else (s.body,) if s.cond_block is None else (s.cond_block, s.body)):
                 self.block(b)
+        if not made_by:
+            return
         self.stmts, self.where = stmts, where
         self.replaced: dict[int, list] = {}   # index -> the statements that replace it
+        get = made_by.get
         for i, s in enumerate(stmts):
-            if _is_neg(s):
-                self._negation_of_product(i, s)
-            elif _is_product(s):
-                self._product_of_negation(i, s)
-            elif _is_sum(s):
+            mine = get(s.outs[0].id) if type(s) is ir.Eqn and s.outs else None
+            if mine is None:
+                continue
+            # the syntactic shape of a candidate first: cheaper than asking
+            # which operands are numbers
+            made = [get(a.id) if type(a) is ir.Var else None for a in s.args]
+            if mine == "-x":
+                if made[0] in ("*", "/"):
+                    self._negation_of_product(i, s)
+            elif mine in ("*", "/"):
+                if "-x" in made:
+                    self._product_of_negation(i, s)
+            elif mine in ("+", "-") and made[1] == "*" and made[0] in ("*", "+"):
                 self._sum_of_multiples(i, s)
         if self.replaced:
             block.stmts[:] = [x for i, s in enumerate(stmts)
@@ -171,9 +188,6 @@ class _Factors:
     def _product_of_negation(self, i, s) -> None:
         """``r = m * k`` (``k * m``, ``m / k``) with ``m = -x`` read only
         here: ``r = x * -k``."""
-        if not any(isinstance(a, ir.Var) and _is_neg(self._current(self.where[a.id]))
-                   for a in s.args if isinstance(a, ir.Var) and a.id in self.where):
-            return  # (asked first: it is cheaper than asking which operand is a number)
         split = self._split(s)
         if split is None:
             return
