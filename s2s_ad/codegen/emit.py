@@ -29,6 +29,7 @@ from .unparse import _ATOM, _BINOP, _CMP, _CMPOP, _EXPR, _FACTOR, _TEST, _UNOP, 
 from .unparse import _constant as _write_constant
 
 _LITERALS = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
+_LITERAL_TYPES = frozenset(_LITERALS)
 
 # The text of the common equations, written directly (see _FunctionEmitter.fast):
 # IR symbol -> (operator text, precedence), as unparse writes them
@@ -82,6 +83,8 @@ class Generated:
 
 
 def _is_literal(v) -> bool:
+    if type(v) in _LITERAL_TYPES:   # the common case, by exact type
+        return True
     if isinstance(v, tuple):
         return all(_is_literal(x) for x in v)
     return isinstance(v, _LITERALS) and not isinstance(v, np.generic)
@@ -400,11 +403,12 @@ class _FunctionEmitter:
         """Claim the names of helpers and rule globals before naming values,
         so no value can take a name a helper is bound to."""
         m = self.m
+        Var, Free, Const, Eqn = ir.Var, ir.Free, ir.Const, ir.Eqn
 
         def block(b):
             for s in b.stmts:
-                if isinstance(s, ir.Eqn):
-                    atoms = list(s.atoms())
+                if type(s) is Eqn:
+                    atoms = s.atoms()
                 elif isinstance(s, ir.If):
                     atoms = [s.pred, *s.then_yield, *s.else_yield]
                     block(s.then)
@@ -415,10 +419,13 @@ class _FunctionEmitter:
                         block(s.cond_block)
                     block(s.body)
                 for a in atoms:
-                    if isinstance(a, ir.Free):
+                    t = type(a)
+                    if t is Var:
+                        continue
+                    if t is Free:
                         if not ir.is_undefined(a):
                             m.free_text(a)
-                    elif isinstance(a, ir.Const) and not ir.is_undefined(a) \
+                    elif t is Const and not ir.is_undefined(a) \
                             and not _is_literal(a.value):
                         m.bind_value(a.value, "const")
         for b in self.spec.blocks:
@@ -601,6 +608,7 @@ class ModuleEmitter:
         self._bound_ids: dict[int, str] = {}
         self._free_nodes: dict[int, tuple] = {}   # id(Free) -> (it, its expression)
         self._free_texts: dict[int, tuple] = {}   # id(Free) -> (it, its text)
+        self._free_keyed: dict[tuple, tuple] = {}  # what names it -> (a Free, its text)
         self.factory_hint = factory_hint
 
     def namer_for_function(self) -> Namer:
@@ -650,10 +658,21 @@ class ModuleEmitter:
         return node
 
     def free_text(self, a: ir.Free) -> str:
+        """The text of a free name. Every rule expansion makes its own
+        ``Free`` objects for the same few names (``np``, ``unbroadcast``):
+        the text depends only on the path, the origin and the objects it
+        names, so a ``Free`` equal in those reads the text found for the
+        first one (whose entry keeps those objects alive: their ids stay theirs)."""
         cached = self._free_texts.get(id(a))
         if cached is not None and cached[0] is a:
             return cached[1]
-        text = unparse(self.free(a))
+        key = (a.path, a.origin, id(a.value), id(a.root_value))
+        same = self._free_keyed.get(key)
+        if same is not None:
+            text = same[1]
+        else:
+            text = unparse(self.free(a))
+            self._free_keyed[key] = (a, text)
         self._free_texts[id(a)] = (a, text)
         return text
 
