@@ -187,6 +187,10 @@ def add_grads(a, b):
 def getitem_vjp(g, x, index):
     """The cotangent of ``x`` for ``x[index]``: zeros with ``g`` placed (and,
     for repeated integer indices, summed) at ``index``."""
+    if type(x) is _ndarray and x.dtype is _F64 and (type(index) is slice or type(index) is int):
+        out = np.zeros(x.shape)  # the common case first: a float64 array, a basic index
+        out[index] = g
+        return out
     if isinstance(x, (tuple, list)):
         out = [zeros_like(v) for v in x]
         out[index] = add_grads(out[index], g)
@@ -220,11 +224,16 @@ def index_add(acc, index, g):
     """``acc + getitem_vjp(g, acc, index)``, adding into ``acc`` in place
     (the reverse pass calls it only on an accumulator it owns)."""
     if type(acc) is _ndarray:
-        if acc.dtype is _F64 and (type(index) is int or type(index) is slice):
+        ti = type(index)
+        if acc.dtype is _F64 and (ti is slice or ti is int):
             tg = type(g)  # the common case: float64 into float64, a basic index
             if (tg is float or tg is np.float64 or tg is int
                     or (tg is _ndarray and g.dtype is _F64)) and acc.flags.writeable:
-                acc[index] += g
+                if ti is slice:
+                    view = acc[index]  # a view: adding into it writes acc, with no
+                    view += g          # copy back of the slice, as acc[index] += g does
+                else:
+                    acc[index] += g
                 return acc
     if isinstance(acc, np.ndarray) and acc.flags.writeable and acc.dtype.kind in "fc" \
             and np.can_cast(np.result_type(g), acc.dtype):
