@@ -94,6 +94,7 @@ class _Reverse(ControlFlowAdjoints):
         self.snapshots: dict[int, ir.Var] = {}  # volatile value id -> its copy taken at definition
         self.read: set[int] = set()  # primal values the backward sweep reads
         self.owned: set[int] = set()  # adjoint arrays made here and referenced once (writable)
+        self.recipes = templates.Recipes()  # rule expansions recorded, replayed when alike
 
     def _close_reads(self) -> None:
         """A value the backward reads must exist on every path, and so must
@@ -352,8 +353,6 @@ class _Reverse(ControlFlowAdjoints):
             env[rule.wrt[0]] = self._lazy_primal(base.shape_like or base,
                                                  snapshot=base.id in self.containers)
         env.update({params[0]: g, params[1]: self._lazy_primal(eqn.outs[0])})
-        ex = templates.Expansion(rule, "vjp", env, eqn.loc, self._same_shape, eqn.outs[0])
-        self._extend(ex.prelude())
         # Contributions that add to an existing adjoint first, new ones last: the
         # new adjoint can then reuse the name of g, which nothing reads after it.
         carried = {c.id for c in self.loops[-1].loop.carried} if self.loops else set()
@@ -364,6 +363,8 @@ class _Reverse(ControlFlowAdjoints):
             return fresh, any(a.id in carried for a in targets)
 
         want.sort(key=order)
+        ex = self.recipes.expansion(rule, env, eqn.loc, self._same_shape, eqn.outs[0], want)
+        self._extend(ex.prelude())
         for i in want:
             stmts, atom = ex.element(i)
             self._extend(stmts)
@@ -431,7 +432,7 @@ class _Reverse(ControlFlowAdjoints):
         if not isinstance(a, ir.Var):
             return a
         out = self.out
-        return templates.Lazy(lambda: self._primal_into(a, out, snapshot), a)
+        return templates.Lazy(lambda: self._primal_into(a, out, snapshot), a, snapshot)
 
     def _primal_into(self, a, out, snapshot):
         saved, self.out = self.out, out

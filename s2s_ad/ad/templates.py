@@ -49,9 +49,10 @@ class Lazy:
     """A parameter value computed only if the template reads it (so a value
     that must be restored inside a backward loop is saved only when used)."""
 
-    def __init__(self, make, atom):
+    def __init__(self, make, atom, variant=None):
         self.make = make
         self.atom = atom  # the primal value it stands for (for the shape analysis)
+        self.variant = variant  # what else decides the value made (a snapshot or not)
 
 
 class TemplateLowerer(Lowerer):
@@ -61,6 +62,7 @@ class TemplateLowerer(Lowerer):
         self._primal_of = {k: (v.atom if isinstance(v, Lazy) else v) for k, v in env.items()}
         self.same_shape = same_shape
         self._ans = ans
+        self.trace: list | None = None  # what a recording (see Recipes) needs to know
 
     def _force(self, key, value):
         if isinstance(value, Lazy):
@@ -72,8 +74,21 @@ class TemplateLowerer(Lowerer):
             value = self._force(node.id, self._pending.pop(node.id))
             if isinstance(value, tuple):  # a *args parameter: build the tuple where it is used
                 value = self.emit(ir.Build("tuple"), [self._force(node.id, v) for v in value])
+                self.trace = None
+            elif self.trace is not None:
+                self.trace.append(("force", node.id, value))
             self.env[node.id] = value
         return super().name(node)
+
+    def shape_query(self, name: str, other: str) -> bool:
+        """Does parameter ``name`` have the shape of the output (``other``
+        "ans") or of a number ("number")? The one question a template's
+        lowering asks of the values bound to it."""
+        answer = self.same_shape(self._primal_of.get(name),
+                                 self._ans if other == "ans" else _A_NUMBER)
+        if self.trace is not None:
+            self.trace.append(("shape", name, other, answer))
+        return answer
 
     def expr_BinOp(self, node, hint):
         left, right = self.expr(node.left), self.expr(node.right)
@@ -92,7 +107,7 @@ class TemplateLowerer(Lowerer):
         if isinstance(node.func, gast.Attribute) and len(node.args) == 1 \
                 and not node.keywords and isinstance(node.args[0], gast.Name) \
                 and node.args[0].id in self._primal_of \
-                and self.same_shape(self._primal_of[node.args[0].id], ir.Const(0.0)):
+                and self.shape_query(node.args[0].id, "number"):
             # np.size / np.ndim of a value known to be a number: 1 / 0, no read
             fn = _attribute_value(self.scope, node.func)
             if fn is np.size or fn is np.ndim:
@@ -104,14 +119,14 @@ class TemplateLowerer(Lowerer):
         """``broadcast_as(v, x)`` / ``unbroadcast(v, x)``: dropped where ``x``
         is known to have the shape of the output already."""
         if (fn is runtime.broadcast_as and isinstance(node.args[0], gast.Name)
-                and self.same_shape(self._primal_of.get(node.args[0].id), self._ans)):
+                and self.shape_query(node.args[0].id, "ans")):
             return self.expr(node.args[0])  # the operand already has the result's shape
         if fn is runtime.unbroadcast and node.func.id not in self.env:
             if isinstance(node.args[1], gast.Name) and node.args[1].id in self._primal_of:
-                target = self._primal_of[node.args[1].id]
-                if self.same_shape(target, self._ans):
+                target = node.args[1].id
+                if self.shape_query(target, "ans"):
                     return self.expr(node.args[0])
-                if self.same_shape(target, ir.Const(0.0)):
+                if self.shape_query(target, "number"):
                     # a Python number: sum to a scalar without reading the value
                     g = self.expr(node.args[0])
                     return self.emit(ir.Call(True), [ir.Free("sum_to_scalar",
@@ -190,6 +205,8 @@ class Expansion:
     ``return`` come from :meth:`prelude`; each element of the returned tuple
     from :meth:`element`, so the caller can interleave its own statements."""
 
+    recording = None  # (Recipes, key, the elements wanted) while one is recorded
+
     def __init__(self, rule, which: str, env: dict, loc, same_shape, ans, tangent_of=None):
         template = rule.vjp if which == "vjp" else rule.jvp
         self.rule = rule
@@ -215,9 +232,27 @@ class Expansion:
 
     def prelude(self) -> list:
         self.lowerer.lower_body(self._prelude)
-        return self._take()
+        stmts = self._take()
+        self._record(stmts, None)
+        return stmts
 
     def element(self, i: int):
+        stmts, atom = self._element(i)
+        self._record(stmts, atom)
+        return stmts, atom
+
+    def _record(self, stmts, atom) -> None:
+        if self.recording is not None:
+            recipes, key, want = self.recording
+            trace, self.lowerer.trace = self.lowerer.trace, []
+            self._phases.append((trace, stmts, atom))
+            if trace is None:
+                self.recording = None
+            elif len(self._phases) == len(want) + 1:
+                recipes.add(key, self._phases)
+                self.recording = None
+
+    def _element(self, i: int):
         n = len(self.rule.wrt)
         value = self.value
         if n > 1 and isinstance(value, gast.Tuple) and len(value.elts) == n:
@@ -229,6 +264,160 @@ class Expansion:
                 self._whole = self.lowerer.expr(value)
             atom = self.lowerer.emit(ir.GetItem(("atom", 1)), [self._whole, ir.Const(i)])
         return self._take(), atom
+
+
+_A_NUMBER = ir.Const(0.0)
+_NOT_REPLAYED = (ir.SetItem, ir.ListAppend, ir.Effect)  # ops a codegen pass may annotate
+
+
+class Recipes:
+    """Rule expansions recorded once and replayed, within one transformation.
+
+    Lowering a rule's template walks its syntax tree and folds as it goes;
+    in a function of a thousand lines the same rule is expanded hundreds of
+    times with bindings alike in all that decides the result: which
+    parameters are the same value, the constants bound, and the answers to
+    the template's shape questions (:meth:`TemplateLowerer.shape_query`).
+    The first expansion of each such kind is recorded as statements over
+    placeholders; the next ones copy it with their own values and fresh
+    temporaries, asking the recorded shape questions again first. Parameters
+    are made (restored in a loop, say) in the order the lowering made them,
+    so the generated code is the same as without replaying."""
+
+    def __init__(self):
+        self._by_key: dict[tuple, list] = {}
+
+    def expansion(self, rule, env: dict, loc, same_shape, ans, want: list[int]):
+        """An object with ``prelude()`` and ``element(i)`` (called for each
+        of ``want``, in that order), as :class:`Expansion` has."""
+        key = _binding_key(rule, env, want)
+        if key is not None:
+            recorded = self._by_key.get(key)
+            if recorded is not None:
+                primal_of = {k: (v.atom if isinstance(v, Lazy) else v) for k, v in env.items()}
+                for recipe in recorded:
+                    if all(same_shape(primal_of.get(name),
+                                      ans if other == "ans" else _A_NUMBER) == answer
+                           for name, other, answer in recipe.questions):
+                        return _Replay(recipe, env, loc)
+        ex = Expansion(rule, "vjp", env, loc, same_shape, ans)
+        if key is not None and len(self._by_key.get(key, ())) < 4:
+            ex.lowerer.trace = []
+            ex.recording = (self, key, list(want))
+            ex._phases = []
+        return ex
+
+    def add(self, key, phases) -> None:
+        recipe = _Recipe.from_phases(phases)
+        if recipe is not None:
+            self._by_key.setdefault(key, []).append(recipe)
+
+
+def _binding_key(rule, env: dict, want) -> tuple | None:
+    """What, besides shape questions, decides a rule's expansion: which
+    parameters are bound to one value, and the constants bound."""
+    parts: list = [id(rule), tuple(want)]
+    first: dict = {}
+    for name, v in env.items():
+        a = v.atom if isinstance(v, Lazy) else v
+        if isinstance(a, ir.Var):
+            same = (a.id, v.variant) if isinstance(v, Lazy) else (a.id, None)
+            parts.append((name, first.setdefault(same, name)))
+        elif isinstance(a, ir.Const) and type(a.value) in (int, float, bool, complex, str,
+                                                            type(None)):
+            parts.append((name, type(a.value), repr(a.value)))
+        else:
+            return None
+    return tuple(parts)
+
+
+class _Recipe:
+    """Recorded statements: atoms are ``("p", name)`` (a parameter),
+    ``("l", k)`` (the k-th temporary) or ``("k", atom)`` (a constant or a
+    helper, shared)."""
+
+    def __init__(self, questions, phases):
+        self.questions = questions  # (name, "ans" | "number", answer)
+        self.phases = phases        # (parameters made, statements, result)
+
+    @classmethod
+    def from_phases(cls, phases):
+        param_of: dict[int, str] = {}
+        local: dict[int, int] = {}
+        questions, out = [], []
+
+        def atom_of(a):
+            if isinstance(a, ir.Var):
+                if a.id in local:
+                    return ("l", local[a.id])
+                if a.id in param_of:
+                    return ("p", param_of[a.id])
+                raise LookupError(a)  # a value from elsewhere: not replayable
+            return ("k", a)
+
+        try:
+            for trace, stmts, atom in phases:
+                made = []
+                for event in trace:
+                    if event[0] == "force":
+                        if isinstance(event[2], ir.Var):
+                            param_of.setdefault(event[2].id, event[1])
+                        made.append(event[1])
+                    else:
+                        questions.append(event[1:])
+                recorded = []
+                for st in stmts:
+                    if type(st) is not ir.Eqn or isinstance(st.op, _NOT_REPLAYED):
+                        return None
+                    args = [atom_of(a) for a in st.args]
+                    kwargs = [(k, atom_of(a)) for k, a in st.kwargs]
+                    for v in st.outs:
+                        local[v.id] = len(local)
+                    recorded.append(([local[v.id] for v in st.outs], st.op, args, kwargs))
+                out.append((made, recorded, None if atom is None else atom_of(atom)))
+        except LookupError:
+            return None
+        return cls(questions, out)
+
+
+class _Replay:
+    """One expansion copied from a recipe (the interface of Expansion)."""
+
+    def __init__(self, recipe, env, loc):
+        self.recipe, self.env, self.loc = recipe, env, loc
+        self.made: dict[str, ir.Atom] = {}
+        self.local: dict[int, ir.Var] = {}
+        self.phase = 0
+
+    def _atom(self, t):
+        kind, x = t
+        if kind == "l":
+            return self.local[x]
+        if kind == "p":
+            return self.made[x]
+        return x
+
+    def _next(self):
+        made, recorded, result = self.recipe.phases[self.phase]
+        self.phase += 1
+        for name in made:
+            value = self.env[name]
+            self.made[name] = value.make() if isinstance(value, Lazy) else value
+        stmts = []
+        for outs, op, args, kwargs in recorded:
+            vs = []
+            for k in outs:
+                v = self.local[k] = ir.Var()
+                vs.append(v)
+            stmts.append(ir.Eqn(vs, op, [self._atom(a) for a in args],
+                                [(k, self._atom(a)) for k, a in kwargs], self.loc))
+        return stmts, None if result is None else self._atom(result)
+
+    def prelude(self) -> list:
+        return self._next()[0]
+
+    def element(self, i: int):
+        return self._next()
 
 
 def inline(rule, which: str, env: dict, want: list[int], loc, same_shape, ans):
