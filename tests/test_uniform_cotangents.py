@@ -35,6 +35,11 @@ def sum_keepdims(x):
     return float(np.sum(s * x))
 
 
+def keepdims_meets_vector(A, v):
+    s = np.sum(A ** 2, keepdims=True)       # a (1, 1) cotangent, spread over A
+    return np.sum(np.sin(s * 2.0) * v) + np.sum(s * 3.0)
+
+
 def nested_sums(x):
     return np.sum(np.sum(x ** 2, axis=0))   # spread over a partial sum's operand
 
@@ -101,6 +106,8 @@ CASES = [
      (0, 1)),
     (sum_keepdims, lambda r: (r.standard_normal((2, 3)),), (0,)),
     (nested_sums, lambda r: (r.standard_normal((3, 4)),), (0,)),
+    (keepdims_meets_vector, lambda r: (0.3 * r.standard_normal((2, 3)), r.standard_normal(4)),
+     (0, 1)),
     (mean_then_partial, lambda r: (r.uniform(0.5, 2.0, (4, 3)), r.uniform(0, 1, (4, 3))), (0, 1)),
     (two_sums_one_value, lambda r: (r.standard_normal(6),), (0,)),
     (sum_in_loop, lambda r: (r.standard_normal(4), r.standard_normal(4)), (0, 1)),

@@ -59,7 +59,7 @@ class _Uniform:
         self.shapes = shapes
         self.numeric = numeric  # primal values that hold numbers or arrays
         self.containers = containers
-        self.numbers = numbers   # backward values known to be numbers (or of size 1)
+        self.numbers = numbers   # backward values known to be numbers (0-d)
         self.exact: dict[int, ir.Var] = {}  # backward value id -> a primal value of its shape
         self.unscanned = None  # the block, if the pass did not run over it
         self.changed = False  # did the pass drop a read (so the forward may save less)?
@@ -210,7 +210,10 @@ class _Uniform:
         if all(self.is_number(a) for a in others):
             # still one number over rep's shape: compute the number
             number = ir.Var(out.hint, adjoint_of=out.adjoint_of)
-            self.numbers.add(number.id)
+            if all(self.is_number(value(a)) for a in operands):
+                # 0-d, as its operands are (a keepdims sum's cotangent is not,
+                # and must not meet arrays of other shapes as a number)
+                self.numbers.add(number.id)
             uniform[out.id] = (number, rep, out, s.loc, s.group)
             return ir.Eqn([number], op, [value(a) for a in args], [], s.loc, s.group)
         if all(self.is_number(a) or self.same(a, rep) for a in others):
