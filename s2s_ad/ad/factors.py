@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import operator
 
-from ..ir import analysis
 from ..ir import nodes as ir
 
 _NEG = ir.UnaryOp("-", operator.neg)
@@ -27,10 +26,9 @@ def fold_factors(block: ir.Block, grads: list, is_number) -> None:
     """Rewrite ``block`` (a backward sweep) in place; ``grads`` are the atoms
     it returns; ``is_number(atom)`` says whether a value is known to be a
     number."""
-    if not any(_is_neg(s) or _is_sum(s) for s in ir.walk_eqns(block)):
-        return
-    uses = analysis.use_counts([block], grads)
-    _Factors(uses, is_number).block(block)
+    f = _Factors(is_number)
+    f.count(grads)
+    f.block(block)
 
 
 def _is_neg(s) -> bool:
@@ -46,16 +44,26 @@ def _is_product(s) -> bool:
 
 
 class _Factors:
-    def __init__(self, uses, is_number):
-        self.uses = uses
+    def __init__(self, is_number):
+        self.uses: dict[int, int] = {}  # value id -> how many times it is read
         self.is_number = is_number
 
+    def count(self, atoms) -> None:
+        uses = self.uses
+        for a in atoms:
+            if type(a) is ir.Var:
+                uses[a.id] = uses.get(a.id, 0) + 1
+
     def block(self, block: ir.Block) -> None:
+        """Count the reads and rewrite, region by region: a value is read in
+        its own region, the regions nested in it, and what its region
+        yields, so those are counted before the region is rewritten."""
         stmts = block.stmts
         where: dict[int, int] = {}   # value id -> index of its statement here
         made_by: dict[int, str] = {}  # value id -> '-x', '*', '/', '+' or '-' that made it
         for i, s in enumerate(stmts):
             if type(s) is ir.Eqn:
+                self.count(s.atoms())
                 for v in s.outs:
                     where[v.id] = i
                 op = s.op
@@ -64,9 +72,15 @@ class _Factors:
                 elif type(op) is ir.UnaryOp and op.symbol == "-":
                     made_by[s.outs[0].id] = "-x"
                 continue
-            for b in ((s.then, s.orelse) if isinstance(s, ir.If)
-                      else (s.body,) if s.cond_block is None else (s.cond_block, s.body)):
-                self.block(b)
+            if isinstance(s, ir.If):
+                self.count([s.pred, *s.then_yield, *s.else_yield])
+                self.block(s.then)
+                self.block(s.orelse)
+            else:
+                self.count([*s.init, *s.next, *s.exit_flags, s.iterable, s.cond])
+                if s.cond_block is not None:
+                    self.block(s.cond_block)
+                self.block(s.body)
         if not made_by:
             return
         self.stmts, self.where = stmts, where
