@@ -25,7 +25,7 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..ir.syntax import _BINOPS, _CMPOPS, _UNARY, const_ast, eqn_expr, index_ast
 from .names import Liveness, Namer
-from .unparse import _ATOM, _BINOP, _CMP, _CMPOP, _EXPR, _FACTOR, _TEST, _UNOP, unparse
+from .unparse import _ATOM, _BINOP, _CMP, _CMPOP, _EXPR, _FACTOR, _TEST, _TUPLE, _UNOP, unparse
 from .unparse import _constant as _write_constant
 
 _LITERALS = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
@@ -392,7 +392,55 @@ class _FunctionEmitter:
             return f"({text})" if prec > _CMP else text
         if t is ir.Copy and not isinstance(args[0], ir.Const):
             return fast(args[0], prec)
+        if t is ir.GetItem:
+            return f"{fast(args[0], _ATOM)}[{self.fast_index(op.index, args)}]"
+        if t is ir.Build:
+            kind = op.kind
+            if kind == "list":
+                return f"[{', '.join([fast(a, _TEST) for a in args])}]"
+            if kind == "tuple":
+                items = [fast(a, _TEST) for a in args]
+                text = items[0] + "," if len(items) == 1 else ", ".join(items)
+                return f"({text})" if not items or prec > _TUPLE else text
         raise _Slow
+
+    def fast_index(self, index, args) -> str:
+        """The subscript text of a GetItem, as unparse writes ``index_ast``:
+        a top-level tuple without parentheses, slices as ``lo:hi:step``.
+        An index atom is written at tuple precedence: a folded tuple display
+        there is the subscript's top-level tuple, so it loses its parentheses
+        exactly as unparse drops them (other forms bind tighter than a tuple,
+        so their text is the same as at _TEST). Nested tuples are left to
+        unparse."""
+        kind = index[0]
+        if kind == "atom":
+            return self.fast(args[index[1]], _TUPLE)
+        if kind == "slice":
+            return self._fast_slice(index, args)
+        if kind == "tuple":
+            parts = []
+            for spec in index[1]:
+                k = spec[0]
+                if k == "atom":
+                    parts.append(self.fast(args[spec[1]], _TEST))
+                elif k == "slice":
+                    parts.append(self._fast_slice(spec, args))
+                else:
+                    raise _Slow
+            if not parts:
+                raise _Slow
+            return parts[0] + "," if len(parts) == 1 else ", ".join(parts)
+        raise _Slow
+
+    def _fast_slice(self, spec, args) -> str:
+        _, lo, hi, st = spec
+        fast = self.fast
+        text = ("" if lo is None else fast(args[lo], _TEST)) + ":"
+        if hi is not None:
+            text += fast(args[hi], _TEST)
+        if st is not None:
+            text += ":" + fast(args[st], _TEST)
+        return text
 
     def ret_expr(self, r) -> ast.expr:
         if isinstance(r, list):
