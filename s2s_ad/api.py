@@ -211,14 +211,20 @@ class Transformed:
         # shortest way: a gradient of a small function costs a few
         # microseconds, and this wrapper is part of them.
         if self._wrt_checks:
+            n = len(args)
             for i, _ in self._wrt_checks:
-                if i < len(args):
+                if i < n:
                     a = args[i]
                     t = type(a)
-                    if not (t is float or (t is _ndarray and a.dtype.kind in "fc")):
-                        args, kwargs = self._prepare(args, kwargs)
-                        break
-                elif kwargs:
+                    if t is _ndarray:
+                        dt = a.dtype
+                        if dt is _F64 or dt.kind in "fc":
+                            continue
+                    elif t in _AS_GIVEN:
+                        continue
+                    args, kwargs = self._prepare(args, kwargs)
+                    break
+                if kwargs:
                     args, kwargs = self._prepare(args, kwargs)
                     break
         if self._numbers_variant and not kwargs:
@@ -288,7 +294,7 @@ def _number_kinds(args) -> str | None:
     for a in args:
         t = type(a)
         if t is _ndarray:
-            kinds += "v" if a.ndim == 1 and a.dtype.kind == "f" else "x"
+            kinds += "v" if a.ndim == 1 and (a.dtype is _F64 or a.dtype.kind == "f") else "x"
         elif t is float or t in _NUMBER_TYPES:
             kinds += "n"
         elif t is list or t is tuple:
@@ -319,6 +325,9 @@ def _specialises(fn, kinds: str) -> bool:
 
 _NUMBERS = (float, int, np.floating, np.integer)
 _ndarray = np.ndarray
+_F64 = np.dtype(np.float64)
+#: Types of differentiated arguments that _as_differentiable leaves as they are
+_AS_GIVEN = frozenset({float, dict, list, tuple})
 #: Exact types that are numbers (bool counts inside a list, as isinstance says)
 _NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.longdouble,
                            np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
