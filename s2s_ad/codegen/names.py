@@ -67,7 +67,24 @@ class Liveness:
             d = defs[0]
         else:
             d = max((p for p in defs if p <= u), default=defs[0])
-        for region in reversed(self.regions):
+        regions = self.regions
+        if not regions or regions[-1][1] <= d:
+            # the common case, a use in the region of the definition: extend
+            # the interval holding the definition (_cover, without the scan
+            # when it is the only one)
+            ivs = self.intervals[vid]
+            if len(ivs) == 1 and ivs[0][0] <= d <= ivs[0][1]:
+                if u > ivs[0][1]:
+                    ivs[0][1] = u
+            else:
+                self._cover(vid, d, u)
+            loops = self.def_loops.get(vid)
+            if loops is not None:
+                for region in loops:
+                    if len(region) > 4 and region[4] <= u:
+                        self._cover(vid, region[1], region[4])
+            return
+        for region in reversed(regions):
             start = region[1]
             if start <= d:
                 break
@@ -122,17 +139,22 @@ def _interferes(a, b, live: Liveness) -> bool:
 
     (The reference definition: :class:`_Holders` answers the same question
     for one value against all the holders of a name at once.)"""
-    a_defs, b_defs = live.all_defs.get(a, [-1]), live.all_defs.get(b, [-2])
-    a_ivs, b_ivs = live.intervals.get(a, []), live.intervals.get(b, [])
-    for p in set(a_defs) & set(b_defs):
-        if live.copy_of.get((a, p)) != b and live.copy_of.get((b, p)) != a:
-            return True
+    copy_of = live.copy_of
+    a_defs, b_defs = live.all_defs.get(a, (-1,)), live.all_defs.get(b, (-2,))
+    a_ivs, b_ivs = live.intervals.get(a, ()), live.intervals.get(b, ())
+    # (plain loops, no sets or generators: this runs for most values named)
     for p in a_defs:
-        if live.copy_of.get((a, p)) != b and any(x0 <= p < x1 for x0, x1 in b_ivs):
-            return True
+        if copy_of.get((a, p)) != b:
+            if p in b_defs and copy_of.get((b, p)) != a:
+                return True     # defined together
+            for x0, x1 in b_ivs:
+                if x0 <= p < x1:
+                    return True
     for p in b_defs:
-        if live.copy_of.get((b, p)) != a and any(x0 <= p < x1 for x0, x1 in a_ivs):
-            return True
+        if copy_of.get((b, p)) != a:
+            for x0, x1 in a_ivs:
+                if x0 <= p < x1:
+                    return True
     return False
 
 
@@ -214,7 +236,10 @@ class _Holders:
         """Does value ``a`` interfere with any holder?"""
         if not self.built:
             if len(self.vids) <= 4:
-                return any(_interferes(a, b, live) for b in self.vids)
+                for b in self.vids:
+                    if _interferes(a, b, live):
+                        return True
+                return False
             self.built = True
             for vid in self.vids:
                 self._index(vid, live)
@@ -282,12 +307,24 @@ class _Family:
     def _index(self, k: int, intervals, size: int):
         tree = self.tree
         for x0, x1 in intervals:
-            for node in _tiles(x0, x1, size):
-                ks = tree.get(node)
-                if ks is None:
-                    tree[node] = {k}
-                else:
-                    ks.add(k)
+            lo, hi = x0 + size, x1 + size      # the nodes tiling [x0, x1): see _tiles
+            while lo < hi:
+                if lo & 1:
+                    ks = tree.get(lo)
+                    if ks is None:
+                        tree[lo] = {k}
+                    else:
+                        ks.add(k)
+                    lo += 1
+                if hi & 1:
+                    hi -= 1
+                    ks = tree.get(hi)
+                    if ks is None:
+                        tree[hi] = {k}
+                    else:
+                        ks.add(k)
+                lo >>= 1
+                hi >>= 1
 
     def live_at(self, p: int, size: int) -> set[int]:
         """The numbers of names held by a value live at position ``p``."""
