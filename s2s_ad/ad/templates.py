@@ -99,6 +99,16 @@ class TemplateLowerer(Lowerer):
         sym, fn = BINOPS[type(node.op)]
         return self.emit(ir.BinOp(sym, fn), [left, right], hint=hint)
 
+    def expr_Compare(self, node, hint):
+        if len(node.ops) != 1:
+            return super().expr_Compare(node, hint)
+        left, right = self.expr(node.left), self.expr(node.comparators[0])
+        from ..ir.lower import CMPOPS
+        sym, fn = CMPOPS[type(node.ops[0])]
+        if _number(left) and _number(right):
+            return ir.Const(fn(left.value, right.value))  # folded, as arithmetic is
+        return self.emit(ir.Compare(sym, fn), [left, right], hint=hint)
+
     def expr_Call(self, node, hint):
         if isinstance(node.func, gast.Name) and len(node.args) == 2 and not node.keywords:
             fn = self.scope.lookup(node.func.id)[1]
@@ -173,6 +183,12 @@ def _number(a):
         and not isinstance(a.value, bool)
 
 
+def _number_or_bool(a):
+    """A constant to fold arithmetic with: a folded comparison is a bool
+    (``2 - (2 != 0)`` is 1)."""
+    return _number(a) or (isinstance(a, ir.Const) and isinstance(a.value, bool))
+
+
 def _num(a):
     return isinstance(a, ir.Const) and isinstance(a.value, (int, float)) \
         and not isinstance(a.value, bool)
@@ -180,7 +196,7 @@ def _num(a):
 
 def fold_binop(op_type, left, right):
     """Constant-fold, and apply the identities that make rules read cleanly."""
-    if _number(left) and _number(right):
+    if _number_or_bool(left) and _number_or_bool(right):
         fn = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
               gast.Pow: operator.pow, gast.Div: operator.truediv}.get(op_type)
         if fn is not None and not (fn is operator.truediv and right.value == 0):

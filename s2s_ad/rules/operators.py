@@ -31,9 +31,12 @@ def truediv(g, ans, x, y):
     return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
 
 
+# d(x ** y)/dx = y * x ** (y - 1), with the exponent y - 1 raised to 0 where
+# y is 0: 0 * 0 ** -1 would be nan (a ZeroDivisionError on floats) where the
+# derivative of x ** 0 is 0. For a constant y it folds: x ** 2 gives 2 * x.
 @defvjp(operator.pow, np.power, elementwise=True)
 def pow(g, ans, x, y):
-    return (unbroadcast(g * y * x ** (y - 1), x),
+    return (unbroadcast(g * y * x ** (y - (y != 0)), x),
             unbroadcast(g * ans * np.log(np.where(x == 0, 1.0, x)), y))
 
 
@@ -137,7 +140,7 @@ def truediv_jvp(dx, dy, ans, x, y):
 
 @defjvp(operator.pow, np.power)
 def pow_jvp(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1), dy * ans * np.log(np.where(x == 0, 1.0, x))
+    return dx * y * x ** (y - (y != 0)), dy * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @defjvp(operator.mod, np.mod, np.remainder)
