@@ -48,6 +48,11 @@ def f(x, n):
     return np.exp(-y) + y * y
 '''
 
+ROSENBROCK = '''\
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+'''
+
 DETOUR = '''\
 def g(xs):
     for v in xs:
@@ -87,6 +92,7 @@ def how_it_works() -> str:
     f = _define(EXAMPLE, "<how-it-works>", "f")
     g = _define(DETOUR, "<how-it-works: detour>", "g")
     df = ad.grad(f)
+    rosen = ad.grad(_define(ROSENBROCK, "<how-it-works: rosenbrock>", "rosenbrock"))
     jvp_f = ad.derivative(f, mode="forward")
     loaded_name = df.function.__code__.co_filename
     loaded_text = "".join(linecache.getlines(loaded_name))
@@ -180,6 +186,18 @@ generated function has two halves:
 
 Adjoints that are never touched are known to be zero at transformation time, so no `zeros_like` or
 `+ 0` is emitted for them (`bx` needs a `zeros_like` here only because the loop accumulates into it).
+
+Array code shows what the backward sweep does after the rules are inlined. Take the gradient of
+
+{_fence(ROSENBROCK).strip()}
+
+The cotangent of `np.sum`'s operand is one number spread over an array. It stays a number while every
+use broadcasts it anyway (an elementwise product with an operand of that shape), so no array of ones is
+made, and the loss itself, read only for its shape, is not computed: the forward sweep stops at what the
+backward sweep reads. A negation is folded into the number its operand is multiplied by, where the rules
+wrote a pass over the array of its own (`-bt` after `bout * 2 * t`):
+
+{_fence(rosen.source)}
 
 ## 4. Forward mode: `ad.derivative(f, mode="forward")`
 
