@@ -38,6 +38,9 @@ _UNARY_TEXT = {sym: _UNOP[cls] for sym, cls in _UNARY.items()}
 _CMP_TEXT = {sym: _CMPOP[cls] for sym, cls in _CMPOPS.items()}
 
 
+_IN_PLACE = frozenset({ir.ListAppend, ir.SetItem})   # ops that may write into their operand
+
+
 class _Slow(Exception):
     """Not a form the direct renderer writes: build the AST and unparse it."""
 
@@ -241,16 +244,27 @@ class _FunctionEmitter:
         return live
 
     def _live_block(self, b: ir.Block, live: Liveness):
+        folded = self.folded
+        Eqn, Var = ir.Eqn, ir.Var
+        use, define = live.use, live.define
         for s in b.stmts:
-            if isinstance(s, ir.Eqn):
-                if s.outs and s.outs[0].id in self.folded:
+            if type(s) is Eqn:
+                outs = s.outs
+                if outs and outs[0].id in folded:
                     continue
-                self._uses(s.atoms(), live)
-                for o in s.outs:
-                    live.define(o)
-                if isinstance(s.op, (ir.ListAppend, ir.SetItem)) and isinstance(s.args[0], ir.Var):
-                    live.prefer(s.outs[0], s.args[0])  # then it can write in place
-                live.step()
+                # (self._uses inlined: this is most of the statements)
+                for a in s.args if not s.kwargs else s.atoms():
+                    if type(a) is Var:
+                        eqn = folded.get(a.id)
+                        if eqn is None:
+                            use(a)
+                        else:
+                            self._uses(eqn.atoms(), live)
+                for o in outs:
+                    define(o)
+                if type(s.op) in _IN_PLACE and type(s.args[0]) is Var:
+                    live.prefer(outs[0], s.args[0])  # then it can write in place
+                live.pos += 1   # live.step()
             elif isinstance(s, ir.If):
                 self._uses([s.pred], live)
                 entry = live.pos
