@@ -305,6 +305,9 @@ class ShapeClasses:
         self.vectors: set[int] = set()   # 1-D float arrays: an integer picks a number
         self.integral = integral_values(fn) if scalar_inputs and "v" in scalar_inputs \
             else set()
+        # what each call equation asks of the classes, worked out on its first
+        # visit: the fixpoint may walk the function several times
+        self._plans: dict[ir.Eqn, tuple] = {}
         for _ in range(20):
             self.uf = _UnionFind()
             self.slices: dict[tuple, int] = {}
@@ -321,6 +324,7 @@ class ShapeClasses:
             self._block(fn.body)
             if not self.failed:
                 break
+        del self._plans
 
     def _root(self, atom):
         if isinstance(atom, ir.Var):
@@ -425,39 +429,66 @@ class ShapeClasses:
                         eqn.args[op.index[1]])):
                     self._union(out, ir.Const(0))  # an item of either is a number
                 return
+        plan = self._plans.get(eqn)
+        if plan is None:
+            plan = self._plans[eqn] = self._plan(eqn)
+        kind = plan[0]
+        if kind is _ELEMENTWISE:
+            # one class of arrays (or none) among the operands: the result's
+            uf = self.uf
+            scalar = uf.find(_SCALAR)
+            arrays = {r for r in map(uf.find, plan[1]) if r != scalar}
+            if len(arrays) <= 1:
+                uf.union(out.id, arrays.pop() if arrays else scalar)
+        elif kind is _NUMBER:
+            self._union(out, ir.Const(0))
+        elif kind is _RANGE:
+            self.ranges.add(out.id)
+        elif kind is _USER_CALL:
+            kinds = self.call_kinds(eqn, plan[1])
+            if kinds is not None and CALL_RESULT_IS_NUMBER(plan[1], kinds):
+                self._union(out, ir.Const(0))
+
+    @staticmethod
+    def _plan(eqn) -> tuple:
+        """What :meth:`_eqn` does with a call equation, as far as it does
+        not depend on the classes: ``(_RANGE,)``, ``(_NUMBER,)`` (a number
+        whatever the operands), ``(_USER_CALL, fn)`` (a number if ``fn`` returns
+        one for these argument kinds), ``(_ELEMENTWISE, var ids)`` (one
+        class with its array operands; the other operands are Python numbers),
+        or ``(_NOTHING,)``."""
+        op = eqn.op
         key, args, kwargs = call_view(eqn)
         if isinstance(op, ir.Call) and isinstance(eqn.args[0], ir.Free):
             fn = eqn.args[0].value
             if fn is range:
-                self.ranges.add(out.id)
-                return
+                return (_RANGE,)
             if fn in _SCALAR_FUNCTIONS and fn is not abs or \
                     getattr(fn, "__module__", None) == "math":
                 if fn is not abs:
-                    self._union(out, ir.Const(0))
-                    return
+                    return (_NUMBER,)
         rule = lookup(key)
         if rule is not None and _is_full_reduction(key, rule, args, kwargs):
-            self._union(out, ir.Const(0))
-            return
+            return (_NUMBER,)
         if rule is None and isinstance(op, ir.Call) and CALL_RESULT_IS_NUMBER is not None \
                 and isinstance(key, types.FunctionType):
-            kinds = self.call_kinds(eqn, key)
-            if kinds is not None and CALL_RESULT_IS_NUMBER(key, kinds):
-                self._union(out, ir.Const(0))
-            return
+            return (_USER_CALL, key)
         if rule is None or not rule.elementwise or rule.signature is None:
-            return
+            return (_NOTHING,)
         binding = rule.bind(args, kwargs)
         if binding is None:
-            return
-        operands = [binding[n] for n in rule.wrt if n in binding]
-        roots = {self._root(a) for a in operands}
-        if None in roots:
-            return
-        arrays = {r for r in roots if r != self.uf.find(_SCALAR)}
-        if len(arrays) <= 1:
-            self.uf.union(out.id, arrays.pop() if arrays else self.uf.find(_SCALAR))
+            return (_NOTHING,)
+        vids = []
+        for a in (binding[n] for n in rule.wrt if n in binding):
+            if isinstance(a, ir.Var):
+                vids.append(a.id)
+            elif not _is_python_scalar(a):
+                return (_NOTHING,)   # an operand of no class
+        return (_ELEMENTWISE, vids)
+
+
+# ShapeClasses._plan's kinds
+_RANGE, _NUMBER, _USER_CALL, _ELEMENTWISE, _NOTHING = "range", "number", "call", "elementwise", "-"
 
 
 def numeric_vars(fn: ir.Function) -> set[int]:
@@ -467,10 +498,16 @@ def numeric_vars(fn: ir.Function) -> set[int]:
     container (:func:`container_vars`): the cotangents of those are added
     with ``add_grads``, since ``+`` would concatenate two lists."""
     out = set()
+    add, Var = out.add, ir.Var
     for eqn in ir.walk_eqns(fn.body):
         op = eqn.op
         if isinstance(op, (ir.BinOp, ir.UnaryOp)):
-            out |= _vars(eqn.outs) | _vars(diff_args(eqn))
+            # (added one by one: most equations are arithmetic)
+            for a in eqn.outs:
+                add(a.id)
+            for a in diff_args(eqn):
+                if type(a) is Var:
+                    add(a.id)
         elif isinstance(op, (ir.Call, ir.Method, ir.GetAttr)):
             key, args, kwargs = call_view(eqn)
             rule = lookup(key)
