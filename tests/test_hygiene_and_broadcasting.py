@@ -131,3 +131,38 @@ def test_slices_leaving_out_as_many_rows_have_one_shape():
     assert "unbroadcast(" not in df.source.split("# grad of")[1], df.source
     for x in (np.linspace(-1.0, 1.0, 6), np.linspace(-1.0, 1.0, 12).reshape(6, 2)):
         assert_close(df(x), numeric_grad(differences, (x,), 0))
+
+
+def centred_softmax(x, y):
+    z = x - np.max(x, axis=1, keepdims=True)       # broadcasts into x: x's shape
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)       # and into e: e's shape
+    w = x - np.mean(y, axis=0, keepdims=True)      # another value's reduction: unknown
+    return np.sum(p * np.log(p)) + np.sum(w * w)
+
+
+def test_a_keepdims_reduction_broadcasts_into_its_operand():
+    """``x - np.max(x, axis=1, keepdims=True)`` has ``x``'s shape: no
+    ``unbroadcast`` onto ``x`` or ``e``; ``x - mean(y, keepdims)`` may not."""
+    from s2s_ad.api import _primal
+    from s2s_ad.ir import analysis
+    from s2s_ad.ir.nodes import walk_eqns
+    fn = _primal(centred_softmax).fn
+    shapes = analysis.ShapeClasses(fn)
+    by_name = {}
+    for s in walk_eqns(fn.body):
+        for v in s.outs:
+            if v.hint:
+                by_name[v.hint] = v
+    x, y = fn.params
+    assert shapes.same(by_name["z"], x) and shapes.same(by_name["p"], by_name["e"])
+    assert not shapes.same(by_name["w"], x)
+    df = ad.grad(centred_softmax, wrt=(0, 1))
+    assert "bx = bx + bz\n" in df.source and "be = bp / t1\n" in df.source, df.source
+    assert "unbroadcast(bw, x)" in df.source
+    rng = np.random.default_rng(9)
+    for a, b in ((rng.standard_normal((3, 4)), rng.standard_normal((5, 4))),
+                 (rng.standard_normal((2, 1)), rng.standard_normal((2, 1)))):
+        got = df(a, b)
+        assert_close(got, (numeric_grad(centred_softmax, (a, b), 0),
+                           numeric_grad(centred_softmax, (a, b), 1)))

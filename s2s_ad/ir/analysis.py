@@ -195,6 +195,31 @@ def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     return _varied(fn, wrt, diff_ids) & _useful(fn, diff_ids)
 
 
+def _keepdims_operand(key, rule, args, kwargs):
+    """``a`` in ``np.max(a, axis=1, keepdims=True)`` (or any reduction of
+    ``_FULL_REDUCTIONS`` but norm with ``keepdims=True``): the result keeps
+    ``a``'s number of axes, with 1 where it reduced, so it broadcasts
+    against ``a`` to ``a``'s shape. ``None`` for anything else."""
+    try:
+        if key not in _FULL_REDUCTIONS or key is np.linalg.norm:
+            return None
+    except TypeError:  # an unhashable key
+        return None
+    binding = rule.bind(args, kwargs)
+    if binding is None:
+        return None
+    keepdims = binding.get("keepdims")
+    if not (isinstance(keepdims, ir.Const) and keepdims.value is True):
+        return None
+    for name in ("out", "where"):
+        v = binding.get(name)
+        if v is not None and not (isinstance(v, ir.Const) and not ir.is_undefined(v)
+                                  and v.value is None):
+            return None
+    a = binding.get("a", binding.get("x"))
+    return a if isinstance(a, ir.Var) else None
+
+
 def _is_full_reduction(key, rule, args, kwargs) -> bool:
     """``np.sum(x)``, ``x.mean()``, ...: a reduction over every axis, a number."""
     try:
@@ -313,6 +338,7 @@ class ShapeClasses:
             self.slices: dict[tuple, int] = {}
             self.uf.find(_SCALAR)
             self.ranges: set[int] = set()
+            self.kept: dict[int, int] = {}  # a keepdims reduction's id -> its operand's
             self.failed = False
             for p, kind in zip(fn.params, scalar_inputs or "", strict=False):
                 if kind == "n":
@@ -438,8 +464,15 @@ class ShapeClasses:
             uf = self.uf
             scalar = uf.find(_SCALAR)
             arrays = {r for r in map(uf.find, plan[1]) if r != scalar}
+            if len(arrays) > 1 and self.kept:
+                # a keepdims reduction of another operand broadcasts into it:
+                # x - np.max(x, axis=1, keepdims=True) has x's shape
+                into = {uf.find(r): uf.find(a) for r, a in self.kept.items()}
+                arrays = {r for r in arrays if into.get(r) not in arrays}
             if len(arrays) <= 1:
                 uf.union(out.id, arrays.pop() if arrays else scalar)
+        elif kind is _KEEPDIMS:
+            self.kept[out.id] = plan[1]
         elif kind is _NUMBER:
             self._union(out, ir.Const(0))
         elif kind is _RANGE:
@@ -470,6 +503,10 @@ class ShapeClasses:
         rule = lookup(key)
         if rule is not None and _is_full_reduction(key, rule, args, kwargs):
             return (_NUMBER,)
+        if rule is not None:
+            a = _keepdims_operand(key, rule, args, kwargs)
+            if a is not None:
+                return (_KEEPDIMS, a.id)
         if rule is None and isinstance(op, ir.Call) and CALL_RESULT_IS_NUMBER is not None \
                 and isinstance(key, types.FunctionType):
             return (_USER_CALL, key)
@@ -489,6 +526,7 @@ class ShapeClasses:
 
 # ShapeClasses._plan's kinds
 _RANGE, _NUMBER, _USER_CALL, _ELEMENTWISE, _NOTHING = "range", "number", "call", "elementwise", "-"
+_KEEPDIMS = "keepdims"
 
 
 def numeric_vars(fn: ir.Function) -> set[int]:

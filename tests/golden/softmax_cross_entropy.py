@@ -16,13 +16,12 @@ def grad_softmax_cross_entropy(logits, y):
     bt4 = unbroadcast(bt5 * y, t4)
     bp = bt4 / p
     # grad of: p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
-    bt1 = unbroadcast(bp / t3, t1)
+    bt1 = bp / t3
     bt3 = unbroadcast(-bp * p / t3, t3)
     bt2 = unreduce(bt3, t2, 1)
     bz = bt2 * t2
     bz = bz + bt1 * t1
     # grad of: z = logits - np.max(logits, axis=1, keepdims=True)
-    blogits = unbroadcast(bz, logits)
     bt0 = -unbroadcast(bz, t0)
-    blogits = blogits + reduce_max_vjp(bt0, t0, logits, 1)
+    blogits = bz + reduce_max_vjp(bt0, t0, logits, 1)
     return blogits
