@@ -158,19 +158,28 @@ def _interferes(a, b, live: Liveness) -> bool:
     return False
 
 
-def _tiles(x0: int, x1: int, size: int):
-    """The segment-tree nodes (heap numbering, leaves ``size + p``) that
-    tile the positions ``[x0, x1)``."""
-    lo, hi = x0 + size, x1 + size
-    while lo < hi:
-        if lo & 1:
-            yield lo
-            lo += 1
-        if hi & 1:
-            hi -= 1
-            yield hi
-        lo >>= 1
-        hi >>= 1
+def _mark(tree: dict, intervals, size: int, item: int) -> None:
+    """Add ``item`` to the segment-tree nodes (heap numbering, leaves
+    ``size + p``) that tile each interval ``[x0, x1)`` of ``intervals``."""
+    for x0, x1 in intervals:
+        lo, hi = x0 + size, x1 + size
+        while lo < hi:
+            if lo & 1:
+                held = tree.get(lo)
+                if held is None:
+                    tree[lo] = {item}
+                else:
+                    held.add(item)
+                lo += 1
+            if hi & 1:
+                hi -= 1
+                held = tree.get(hi)
+                if held is None:
+                    tree[hi] = {item}
+                else:
+                    held.add(item)
+            lo >>= 1
+            hi >>= 1
 
 
 class _Holders:
@@ -210,27 +219,7 @@ class _Holders:
                 at = self.defs_at[p] = []
                 insort(self.def_pos, p)
             at.append(vid)
-        tree = self.tree
-        size = self.size
-        for x0, x1 in live.intervals.get(vid, ()):
-            lo, hi = x0 + size, x1 + size      # the nodes tiling [x0, x1): see _tiles
-            while lo < hi:
-                if lo & 1:
-                    held = tree.get(lo)
-                    if held is None:
-                        tree[lo] = {vid}
-                    else:
-                        held.add(vid)
-                    lo += 1
-                if hi & 1:
-                    hi -= 1
-                    held = tree.get(hi)
-                    if held is None:
-                        tree[hi] = {vid}
-                    else:
-                        held.add(vid)
-                lo >>= 1
-                hi >>= 1
+        _mark(self.tree, live.intervals.get(vid, ()), self.size, vid)
 
     def interferes(self, a: int, live: Liveness) -> bool:
         """Does value ``a`` interfere with any holder?"""
@@ -305,26 +294,7 @@ class _Family:
             self._index(k, intervals, size)
 
     def _index(self, k: int, intervals, size: int):
-        tree = self.tree
-        for x0, x1 in intervals:
-            lo, hi = x0 + size, x1 + size      # the nodes tiling [x0, x1): see _tiles
-            while lo < hi:
-                if lo & 1:
-                    ks = tree.get(lo)
-                    if ks is None:
-                        tree[lo] = {k}
-                    else:
-                        ks.add(k)
-                    lo += 1
-                if hi & 1:
-                    hi -= 1
-                    ks = tree.get(hi)
-                    if ks is None:
-                        tree[hi] = {k}
-                    else:
-                        ks.add(k)
-                lo >>= 1
-                hi >>= 1
+        _mark(self.tree, intervals, size, k)
 
     def live_at(self, p: int, size: int) -> set[int]:
         """The numbers of names held by a value live at position ``p``."""

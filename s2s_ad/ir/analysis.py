@@ -195,47 +195,49 @@ def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     return _varied(fn, wrt, diff_ids) & _useful(fn, diff_ids)
 
 
-def _keepdims_operand(key, rule, args, kwargs):
-    """``a`` in ``np.max(a, axis=1, keepdims=True)`` (or any reduction of
-    ``_FULL_REDUCTIONS`` but norm with ``keepdims=True``): the result keeps
-    ``a``'s number of axes, with 1 where it reduced, so it broadcasts
-    against ``a`` to ``a``'s shape. ``None`` for anything else."""
+def _reduction_binding(key, rule, args, kwargs):
+    """The binding of a call of a reduction of ``_FULL_REDUCTIONS`` that
+    writes no ``out`` and has no ``where``; ``None`` for anything else."""
     try:
-        if key not in _FULL_REDUCTIONS or key is np.linalg.norm:
+        if key not in _FULL_REDUCTIONS:
             return None
     except TypeError:  # an unhashable key
         return None
     binding = rule.bind(args, kwargs)
     if binding is None:
         return None
+    for name in ("out", "where"):
+        if not _unset(binding.get(name)):
+            return None
+    return binding
+
+
+def _unset(v, *also) -> bool:
+    """An argument not given, or given as None (or as one of ``also``)."""
+    return v is None or (isinstance(v, ir.Const) and not ir.is_undefined(v)
+                         and (v.value is None or any(v.value is x for x in also)))
+
+
+def _keepdims_operand(key, rule, args, kwargs):
+    """``a`` in ``np.max(a, axis=1, keepdims=True)`` (any reduction of
+    ``_FULL_REDUCTIONS`` but norm, with ``keepdims=True``): the result keeps
+    ``a``'s number of axes, with 1 where it reduced, so it broadcasts
+    against ``a`` to ``a``'s shape. ``None`` for anything else."""
+    binding = _reduction_binding(key, rule, args, kwargs)
+    if binding is None or key is np.linalg.norm:
+        return None
     keepdims = binding.get("keepdims")
     if not (isinstance(keepdims, ir.Const) and keepdims.value is True):
         return None
-    for name in ("out", "where"):
-        v = binding.get(name)
-        if v is not None and not (isinstance(v, ir.Const) and not ir.is_undefined(v)
-                                  and v.value is None):
-            return None
     a = binding.get("a", binding.get("x"))
     return a if isinstance(a, ir.Var) else None
 
 
 def _is_full_reduction(key, rule, args, kwargs) -> bool:
     """``np.sum(x)``, ``x.mean()``, ...: a reduction over every axis, a number."""
-    try:
-        if key not in _FULL_REDUCTIONS:
-            return False
-    except TypeError:  # an unhashable key
-        return False
-    binding = rule.bind(args, kwargs)
-    if binding is None:
-        return False
-    for name in ("axis", "keepdims", "out", "where"):
-        v = binding.get(name)
-        if v is not None and not (isinstance(v, ir.Const) and not ir.is_undefined(v)
-                                  and (v.value is None or v.value is False)):
-            return False
-    return True
+    binding = _reduction_binding(key, rule, args, kwargs)
+    return binding is not None and all(_unset(binding.get(name), False)
+                                       for name in ("axis", "keepdims"))
 
 
 def _rows_dropped(eqn) -> int | None:
