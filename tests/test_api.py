@@ -351,3 +351,34 @@ def test_grad_of_a_number_valued_function_does_not_compute_the_number():
     assert value == np.sum(x ** 3) + 1.0
     assert "require_scalar" in ad.value_and_grad(sum_of_cubes).source
     assert "require_scalar" in ad.grad(seed_f).source  # x * sin(x): its shape is x's
+
+
+def rosen_vec(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_the_fast_call_path_falls_back_for_other_arguments():
+    """After its first call a gradient checks the argument kinds of that call
+    inline; anything else (another kind, an int, an int array, keywords, a
+    wrong count) takes the general wrapper, with its conversions and errors."""
+    df = ad.grad(rosen_vec)
+    v = np.array([0.3, -1.2, 2.0, 0.7])
+    assert_close(df(v), numeric_grad(rosen_vec, (v,)))        # installs the fast path
+    assert isinstance(df, ad.Transformed) and repr(df) == "<s2s_ad grad of rosen_vec>"
+    assert_close(df(v), numeric_grad(rosen_vec, (v,)))        # takes it
+    m = np.array([[0.3, -1.2], [2.0, 0.7], [0.1, 0.4]])
+    assert_close(df(m), numeric_grad(rosen_vec, (m,)))        # another kind
+    assert_close(df(x=v), numeric_grad(rosen_vec, (v,)))      # a keyword
+    with pytest.raises(TypeError, match="dtype int"):
+        df(np.arange(4))
+    with pytest.raises(TypeError):
+        df(v, v)
+    assert inspect.signature(df) == inspect.signature(rosen_vec)
+
+    dg = ad.value_and_grad(scaled_square, wrt=(0, 1))
+    expected = tuple(numeric_grad(scaled_square, (2.0, 3.0), i) for i in (0, 1))
+    for call in (lambda: dg(2.0, 3.0), lambda: dg(2.0, 3.0), lambda: dg(2.0, 3),
+                 lambda: dg(2.0, k=3.0)):
+        value, g = call()
+        assert value == scaled_square(2.0, 3.0) and all(isinstance(t, float) for t in g)
+        assert_close(g, expected)
