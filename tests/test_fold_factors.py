@@ -43,7 +43,7 @@ def test_pullback_matches_finite_differences(f):
     assert_close(pullback(u)[0], numeric_vjp(f, (x,), u), rtol=1e-6)
 
 
-def test_two_arguments_and_a_scalar_variant():
+def test_pullback_of_two_arguments_matches_finite_differences():
     rng = np.random.default_rng(4)
     x, y, u = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4)
     _, pullback = s2s_ad.vjp(scaled_negation, x, y)
