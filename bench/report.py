@@ -70,8 +70,10 @@ def targets(results: dict) -> list[dict]:
                            (r >= need if need > 1 else r > need))
                 add(name, r, met, f"{_fx(r)} faster" if r else "—")
     for row in results.get("transform", []):
-        v = row.get("ms_per_100_lines")
-        out.append({"target": f"transformation < {TRANSFORM_MS_PER_100:g} ms / 100 lines",
+        # grad(f) defers code generation to the first call: judged on both together
+        v = row.get("ready_ms_per_100_lines", row.get("ms_per_100_lines"))
+        out.append({"target": f"transformation (grad() and first call) < "
+                              f"{TRANSFORM_MS_PER_100:g} ms / 100 lines",
                     "case": f"{row['shape']}, {row['lines']} lines", "measured": v,
                     "shown": f"{v:.3g} ms / 100 lines" if v else (row.get("error") or "—"),
                     "met": bool(v is not None and not row.get("error")
@@ -159,22 +161,26 @@ def targets_table(results: dict) -> str:
 
 
 def transform_table(results: dict) -> str:
-    lines = ["| code | lines | grad() time | per 100 lines | first call | generated lines "
-             "| repeats |", "|---|---|---|---|---|---|---|"]
+    lines = ["| code | lines | grad() time | first call | grad() + first call "
+             "| per 100 lines | generated lines | repeats |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results["transform"]:
         if r.get("error"):
             lines.append(f"| {r['shape']} | {r['lines']} | **FAIL** {r['error'][:80]} "
-                         "| | | | |")
+                         "| | | | | |")
             continue
+        ready = r.get("ready_ms_per_100_lines")
         lines.append(f"| {r['shape']} | {r['lines']} | {fmt_time(r['median_s'])} | "
-                     f"{r['ms_per_100_lines']:.3g} ms | {fmt_time(r.get('first_call_s'))} | "
+                     f"{fmt_time(r.get('first_call_s'))} | {fmt_time(r.get('ready_s'))} | "
+                     + (f"{ready:.3g} ms" if ready else "—") + " | "
                      f"{r['generated_lines']} | {r['repeats']} |")
     rows = {(r["shape"], r["lines"]): r for r in results["transform"] if r.get("median_s")}
     growth = []
     for shape in ("straight", "control"):
         a, b = rows.get((shape, 100)), rows.get((shape, 1000))
         if a and b:
-            growth.append(f"{shape}: ×{b['median_s'] / a['median_s']:.1f} from 100 to 1,000 "
+            key = "ready_s" if a.get("ready_s") and b.get("ready_s") else "median_s"
+            growth.append(f"{shape}: ×{b[key] / a[key]:.1f} from 100 to 1,000 "
                           "lines (linear would be ×10)")
     if growth:
         lines += ["", "Growth: " + "; ".join(growth) + "."]

@@ -2,7 +2,9 @@
 
 Each transformation runs the pipeline once per (function, wrt, mode) and
 caches the result: frontend (source, fence, lowering to SSA IR) → AD
-transform → code generation → loaded function.
+transform → code generation → loaded function. ``grad`` and
+``value_and_grad`` run the frontend at once and the rest when the code is
+first needed: a call with numbers needs only the variant made for numbers.
 """
 
 from __future__ import annotations
@@ -152,13 +154,14 @@ class Transformed:
     ``ir`` the printed SSA IR of the primal, ``__wrapped__`` the original."""
 
     def __init__(self, f, primal: _Primal, generated, fns, filename, wrt, kind):
-        functools.update_wrapper(self, f)
+        functools.update_wrapper(self, f, updated=())
+        # a derivative of a derivative takes its attributes, not its state
+        self.__dict__.update({k: v for k, v in getattr(f, "__dict__", {}).items()
+                              if not (isinstance(f, Transformed) and k.startswith("_"))})
         self.__wrapped__ = f
         self._primal = primal
-        self._gen = generated
-        self._fns = fns
-        self._generated = fns[0]
-        self._filename = filename
+        if generated is not None:
+            self._set_generated(generated, fns, filename)
         self._wrt = wrt
         self._kind = kind
         params = primal.fn.param_names
@@ -168,6 +171,37 @@ class Transformed:
         self._wrt_spec = None
         self._variants: dict = {}
         self._numbers_variant = kind in ("grad", "value_and_grad")
+
+    def _set_generated(self, generated, fns, filename) -> None:
+        self._gen = generated
+        self._fns = fns
+        self._generated = fns[0]
+        self._filename = filename
+
+    def __getattr__(self, name):
+        # Only reached while an attribute is missing: the generated code of a
+        # gradient is made when first needed, not by grad(f). Calls whose
+        # arguments are all numbers run a variant made for them, so a
+        # gradient only ever called with numbers never needs the general code;
+        # the frontend (and its errors for unsupported syntax) ran in grad(f).
+        if name in _GENERATED_ATTRS and "_primal" in self.__dict__:
+            self._generate_general()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _generate_general(self) -> None:
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()  # as in _build
+        try:
+            with _lock:
+                if "_gen" not in self.__dict__:
+                    specs = _reverse_specs(self._primal, self._wrt, self._wrt_spec,
+                                           self._kind, None)
+                    self._set_generated(*_generate(self._primal, specs, self._kind))
+        finally:
+            if enabled:
+                gc.enable()
 
     @property
     def function(self):
@@ -332,6 +366,8 @@ def _as_differentiable(v, name):
 
 
 _IN_PROGRESS = object()
+#: Attributes of a Transformed that its generated code gives (made on first use)
+_GENERATED_ATTRS = frozenset({"_gen", "_fns", "_generated", "_filename"})
 _dispatchers = itertools.count()
 
 
@@ -417,45 +453,64 @@ def _build_uncollected(f, wrt, kind: str, scalar_inputs) -> Transformed:
             return _finish(f, entry, key, primal, _jvp_specs(fn), kind,
                            list(range(len(fn.params))))
         idx = primal.wrt_indices(wrt)
-        adj = reverse(fn, idx, scalar_inputs)
-        base = fn.name.strip("<>") or "f"
-        grads = adj.grads
-        if kind in ("grad", "value_and_grad"):
-            if isinstance(wrt, (tuple, list)):
-                g_atoms = [_tuple_atom(grads)]
-            else:
-                g_atoms = grads
-            returns = g_atoms if kind == "grad" else [fn.result, *g_atoms]
-            seed = _grad_only(adj) if kind == "grad" and adj.result_is_number else \
-                _seed_block(fn, adj)
-            specs = [FunctionSpec(f"{kind}_{base}", fn.params,
-                                  [adj.forward, seed, adj.backward],
-                                  returns, defaults=fn.defaults, vararg=fn.vararg)]
-        else:  # vjp / split: a forward/backward pair
-            res = _residuals(adj)
-            res_var = ir.Var("residuals")
-            seed = adj.seed or ir.Var("g")
-            back = grads if kind == "split" and len(grads) == 1 else [_tuple_atom(grads)]
-            top = {v.id for s in adj.forward.stmts if not isinstance(s, ir.If)
-                   for v in getattr(s, "outs", [])} | {p.id for p in fn.params}
-            maybe_unset = [v for v in res if v.id not in top]
-            specs = [FunctionSpec(f"{base}_fwd", fn.params, [adj.forward],
-                                  [fn.result, _tuple_atom(res)], defaults=fn.defaults,
-                                  predeclare=maybe_unset, vararg=fn.vararg),
-                     FunctionSpec(f"{base}_bwd", [res_var, seed], [adj.backward],
-                                  back, unpack=(res_var, res))]
-        return _finish(f, entry, key, primal, specs, kind, idx)
+        if kind in ("grad", "value_and_grad") and not scalar_inputs:
+            # the general code waits for a call that needs it (or for .source)
+            result = Transformed(f, primal, None, None, None, idx, kind)
+            result._wrt_spec = key[1]
+            entry[key] = result
+            return result
+        return _finish(f, entry, key, primal, _reverse_specs(primal, idx, wrt, kind,
+                                                             scalar_inputs), kind, idx)
+
+
+def _reverse_specs(primal: _Primal, idx: list[int], wrt, kind: str, scalar_inputs) -> list:
+    """The functions to generate for a reverse-mode ``kind``: the gradient
+    (``grad``, ``value_and_grad``) or a forward/backward pair."""
+    fn = primal.fn
+    adj = reverse(fn, idx, scalar_inputs)
+    base = fn.name.strip("<>") or "f"
+    grads = adj.grads
+    if kind in ("grad", "value_and_grad"):
+        if isinstance(wrt, (tuple, list)):
+            g_atoms = [_tuple_atom(grads)]
+        else:
+            g_atoms = grads
+        returns = g_atoms if kind == "grad" else [fn.result, *g_atoms]
+        seed = _grad_only(adj) if kind == "grad" and adj.result_is_number else \
+            _seed_block(fn, adj)
+        specs = [FunctionSpec(f"{kind}_{base}", fn.params,
+                              [adj.forward, seed, adj.backward],
+                              returns, defaults=fn.defaults, vararg=fn.vararg)]
+    else:  # vjp / split: a forward/backward pair
+        res = _residuals(adj)
+        res_var = ir.Var("residuals")
+        seed = adj.seed or ir.Var("g")
+        back = grads if kind == "split" and len(grads) == 1 else [_tuple_atom(grads)]
+        top = {v.id for s in adj.forward.stmts if not isinstance(s, ir.If)
+               for v in getattr(s, "outs", [])} | {p.id for p in fn.params}
+        maybe_unset = [v for v in res if v.id not in top]
+        specs = [FunctionSpec(f"{base}_fwd", fn.params, [adj.forward],
+                              [fn.result, _tuple_atom(res)], defaults=fn.defaults,
+                              predeclare=maybe_unset, vararg=fn.vararg),
+                 FunctionSpec(f"{base}_bwd", [res_var, seed], [adj.backward],
+                              back, unpack=(res_var, res))]
+    return specs
 
 
 def _finish(f, entry, key, primal, specs, kind, idx) -> Transformed:
-    fn = primal.fn
-    emitter = ModuleEmitter(primal.namespace, fn.name.strip("<>"))
-    gen = emitter.emit(specs, fn.filename)
-    fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
-    result = Transformed(f, primal, gen, fns, filename, idx, kind)
+    result = Transformed(f, primal, *_generate(primal, specs, kind), idx, kind)
     result._wrt_spec = key[1]
     entry[key] = result
     return result
+
+
+def _generate(primal: _Primal, specs: list, kind: str) -> tuple:
+    """``(generated module, its functions, its filename)``: the specs emitted
+    as source and loaded."""
+    fn = primal.fn
+    gen = ModuleEmitter(primal.namespace, fn.name.strip("<>")).emit(specs, fn.filename)
+    fns, filename = load(gen, primal.pf.globals, f"{kind} of {fn.name}")
+    return gen, fns, filename
 
 
 def _jvp_specs(fn) -> list:
@@ -518,7 +573,13 @@ def grad(f=None, wrt=0):
 
     ``@grad`` differentiates with respect to the first parameter; ``wrt``
     takes a position, a name, or a tuple of them (then a tuple of gradients
-    is returned, in that order)."""
+    is returned, in that order).
+
+    ``grad(f)`` reads and lowers ``f`` (unsupported syntax raises here) and
+    returns; the code is generated on first need: the first call generates
+    the code for its kind of arguments (numbers get a variant of their own),
+    ``.source`` the general code. A call the library cannot differentiate is
+    reported by the first call."""
     if f is None:
         return lambda g: grad(g, wrt)
     return _build(f, wrt, "grad")

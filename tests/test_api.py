@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import s2s_ad as ad
+from s2s_ad import api
 from tests.checks import assert_close, check_grad, numeric_grad
 
 
@@ -382,3 +383,65 @@ def test_the_fast_call_path_falls_back_for_other_arguments():
         value, g = call()
         assert value == scaled_square(2.0, 3.0) and all(isinstance(t, float) for t in g)
         assert_close(g, expected)
+
+
+def test_general_code_is_generated_when_first_needed(monkeypatch):
+    """grad(f) runs the frontend (its errors come at once) and generates no
+    code; a call with numbers generates only the variant for numbers, and the
+    general code is made once, for an array call or for .source."""
+    made = []
+    generate = api._generate
+    monkeypatch.setattr(api, "_generate",
+                        lambda primal, specs, kind: made.append(specs[0].name) or
+                        generate(primal, specs, kind))
+
+    def lazy_square(x):
+        return x * x * 3.0
+
+    df = ad.grad(lazy_square)
+    assert made == []
+    assert df(2.0) == pytest.approx(numeric_grad(lazy_square, (2.0,)))
+    assert made == ["grad_lazy_square"] and "require_scalar" not in df.source_for(2.0)
+    assert "require_scalar" in df.source  # the general code, now made
+    assert len(made) == 2
+    v = np.array(-1.5)  # a 0-d array: the general code
+    assert_close(df(v), 6.0 * v)
+    assert df.source.startswith("def grad_lazy_square") and len(made) == 2
+
+    def unsupported(x):
+        async def inner():
+            pass
+        return x
+
+    with pytest.raises(ad.UnsupportedError):
+        ad.grad(unsupported)  # syntax errors still come from grad(f) itself
+
+
+def test_first_calls_from_many_threads_generate_once(monkeypatch):
+    import threading
+
+    made = []
+    generate = api._generate
+    monkeypatch.setattr(api, "_generate",
+                        lambda primal, specs, kind: made.append(kind) or
+                        generate(primal, specs, kind))
+
+    def threaded(x):
+        return np.sum(np.tanh(x) * x)
+
+    df = ad.grad(threaded)
+    x = np.array([[0.3, -1.2], [0.4, 2.0]])
+    results, barrier = [], threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        results.append(df(x))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made == ["grad"] and len(results) == 8
+    for r in results:
+        assert_close(r, numeric_grad(threaded, (x,)))
