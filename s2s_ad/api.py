@@ -47,34 +47,65 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _Primal:
-    """A user function taken through the frontend: its IR and namespaces."""
+    """A user function taken through the frontend: its IR and namespaces.
+
+    Lowering resolves the function's free names. One that is not bound yet
+    (``@grad`` on a function that calls a helper defined further down the
+    module) is no error yet: as Python looks a global up when the function
+    runs, the function is lowered again when its IR is first needed, and only
+    a name still unbound then raises ``NameError``."""
 
     def __init__(self, f):
-        pf = parse_function(_unwrap(f))
+        self._f = f
+        pf, every = self._parse()
+        args = pf.node.args
+        self.name = pf.node.name
+        self.vararg = args.vararg is not None
+        self.param_names = [a.id for a in args.args] + ([args.vararg.id] if self.vararg else [])
+        self._fn = None
+        try:
+            self._lower(pf, every)
+        except NameError:
+            pass
+
+    def _parse(self):
+        pf = parse_function(_unwrap(self._f))
         every = nodes(pf.node)  # the tree as parsed: walked once for both
         fence.check(pf, every)
+        return pf, every
+
+    def _lower(self, pf, every) -> None:
+        fn = lower_function(pf, registry.is_pure, every)
         self.pf = pf
-        self.fn = lower_function(pf, registry.is_pure, every)
         self.namespace = Namespace(lookup=pf.lookup_free, closure=pf.closure,
-                                   reserved=self.fn.reserved, locals=self.fn.locals)
+                                   reserved=fn.reserved, locals=fn.locals)
+        self._fn = fn
+
+    @property
+    def fn(self) -> ir.Function:
+        if self._fn is None:
+            with _lock:
+                if self._fn is None:
+                    self._lower(*self._parse())  # (lowering changes the tree: a fresh one)
+        return self._fn
 
     def wrt_indices(self, wrt) -> list[int]:
-        names = self.fn.param_names
+        names = self.param_names
         items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
         out = []
         for w in items:
             if isinstance(w, str):
                 if w not in names:
-                    raise ValueError(f"wrt={w!r}: {self.fn.name}() has no parameter {w!r} "
+                    raise ValueError(f"wrt={w!r}: {self.name}() has no parameter {w!r} "
                                      f"(its parameters are {', '.join(names)})")
                 out.append(names.index(w))
             elif isinstance(w, int) and not isinstance(w, bool):
                 if not -len(names) <= w < len(names):
-                    raise ValueError(f"wrt={w}: {self.fn.name}() has {len(names)} parameters")
+                    raise ValueError(f"wrt={w}: {self.name}() has {len(names)} parameters")
                 out.append(w % len(names))
             else:
                 raise TypeError(f"wrt must be a parameter position or name, got {w!r}")
-        if self.fn.vararg and len(names) - 1 in out:
+        if self.vararg and len(names) - 1 in out:
             raise ValueError(f"cannot differentiate with respect to *{names[-1]}: "
                              "pass the values as named parameters")
         return out
@@ -164,7 +195,7 @@ class Transformed:
             self._set_generated(generated, fns, filename)
         self._wrt = wrt
         self._kind = kind
-        params = primal.fn.param_names
+        params = primal.param_names
         # grad's differentiated integers become floats; forward mode keeps every
         # argument as given (an integer may be a loop count)
         self._wrt_checks = [] if kind == "jvp" else [(i, params[i]) for i in wrt]
@@ -448,10 +479,9 @@ def _build_uncollected(f, wrt, kind: str, scalar_inputs) -> Transformed:
         if cached is not None and cached is not _IN_PROGRESS:
             return cached
         primal = _primal(f)
-        fn = primal.fn
         if kind == "jvp":
-            return _finish(f, entry, key, primal, _jvp_specs(fn), kind,
-                           list(range(len(fn.params))))
+            return _finish(f, entry, key, primal, _jvp_specs(primal.fn), kind,
+                           list(range(len(primal.param_names))))
         idx = primal.wrt_indices(wrt)
         if kind in ("grad", "value_and_grad") and not scalar_inputs:
             # the general code waits for a call that needs it (or for .source)

@@ -445,3 +445,39 @@ def test_first_calls_from_many_threads_generate_once(monkeypatch):
     assert made == ["grad"] and len(results) == 8
     for r in results:
         assert_close(r, numeric_grad(threaded, (x,)))
+
+
+def test_decorated_function_may_call_a_helper_defined_below(tmp_path, monkeypatch):
+    """As in Python, a global is looked up when it is needed: ``@grad`` on a
+    function that calls a helper defined further down the module works, and
+    a name that is never defined is a NameError at the first call, with the
+    user's file and line."""
+    (tmp_path / "forward_ref_module.py").write_text(textwrap.dedent('''
+        import numpy as np
+        import s2s_ad as ad
+
+
+        @ad.grad
+        def dloss(x):
+            return helper(x) * 2.0
+
+
+        @ad.value_and_grad
+        def broken(x):
+            return never_defined(x)
+
+
+        def helper(x):
+            return np.sin(x) * x
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import forward_ref_module as m
+
+    def loss(x):
+        return np.sin(x) * x * 2.0
+
+    for x in (0.7, np.array(-1.1)):  # the variant for numbers and the general code
+        assert_close(m.dloss(x), numeric_grad(loss, (x,)))
+    assert "helper(x)" in m.dloss.ir
+    with pytest.raises(NameError, match=r"forward_ref_module\.py:13: name 'never_defined'"):
+        m.broken(0.5)
