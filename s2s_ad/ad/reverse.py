@@ -256,7 +256,8 @@ class _Reverse(ControlFlowAdjoints):
         facts = spread_uniform(backward, grads, fn, self.shapes, self.numeric, self.containers,
                                [seed.id] if seed is not None and self.shapes.is_scalar(fn.result)
                                else ())
-        fold_factors(backward, grads, facts.is_number)
+        if not self.shapes.all_numbers(self.active):  # (on numbers, nothing to gather)
+            fold_factors(backward, grads, facts.is_number)
         if facts.changed:
             self._save_only_what_is_read(backward, grads)
         self._close_reads()

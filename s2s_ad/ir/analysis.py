@@ -373,6 +373,12 @@ class ShapeClasses:
     def is_scalar(self, a) -> bool:
         return self._root(a) == self.uf.find(_SCALAR)
 
+    def all_numbers(self, ids) -> bool:
+        """Are the values ``ids`` all numbers? (Where they are the active
+        values, every derivative value is a number too.)"""
+        find, number = self.uf.find, self.uf.find(_SCALAR)
+        return all(find(v) == number for v in ids)
+
     def _is_int(self, atom) -> bool:
         """An integer (not a list of them, which picks several items)."""
         if isinstance(atom, ir.Const):
