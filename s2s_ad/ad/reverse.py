@@ -339,11 +339,18 @@ class _Reverse(ControlFlowAdjoints):
         binding = rule.bind(args, kwargs)
         if binding is None:
             raise unfit_call(eqn, rule)
-        want = [i for i, name in enumerate(rule.wrt)
-                if any(self.is_active(a) for a in flat(binding.get(name)))]
+        active = self.active
+        want = []
+        for i, name in enumerate(rule.wrt):
+            v = binding.get(name)
+            if type(v) is ir.Var:
+                if v.id in active:
+                    want.append(i)
+            elif isinstance(v, tuple) and any(self.is_active(a) for a in v):
+                want.append(i)
         if not want:
             return
-        params = list(rule.vjp.__code__.co_varnames[:2])
+        params = rule.vjp.__code__.co_varnames[:2]
         env = {name: (tuple(self._lazy_primal(x) for x in v) if isinstance(v, tuple)
                       else self._lazy_primal(v)) for name, v in binding.items()}
         if isinstance(eqn.op, ir.GetItem) and isinstance(eqn.args[0], ir.Var):
@@ -363,7 +370,8 @@ class _Reverse(ControlFlowAdjoints):
             fresh = not any(self.adj.get(a.id) is not None for a in targets)
             return fresh, any(a.id in carried for a in targets)
 
-        want.sort(key=order)
+        if len(want) > 1:
+            want.sort(key=order)
         ex = self.recipes.expansion(rule, env, eqn.loc, self._same_shape, eqn.outs[0], want)
         self._extend(ex.prelude())
         for i in want:
