@@ -60,6 +60,9 @@ def test_rosenbrock_backward_negates_no_array():
     code = [line.strip() for line in df.source.splitlines() if not line.strip().startswith("#")]
     assert not any(line.split(" = ", 1)[-1].startswith("-bt") for line in code), code
     assert "bt3 * -2 * t1" in df.source
+    # the factor moved out of the square's rule is written where it is read,
+    # not as a temporary of its own (t6 = bout * 2; bt4 = -t6 * t5)
+    assert re.search(r"bt4 = -\(bout \* 2\) \* t5", df.source), df.source
 
 
 def _eqn(out, op, *args):

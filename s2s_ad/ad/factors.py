@@ -186,6 +186,13 @@ class _Factors:
             nk = ir.Var()
             before.append(ir.Eqn([nk], _NEG, [k], [], s.loc, s.group))
             args[pos] = nk
+            d = self.where.get(k.id)
+            if d is not None and d < j and self.uses.get(k.id) == 1 and k.hint is None \
+                    and k.adjoint_of is None and self.stmts[d].group is not None:
+                # a temporary of the other rule, read only here now: it joins this
+                # statement's expansion, so the emitter may write it in place
+                # (-(bout * 2) * t5, not t6 = bout * 2 then -t6 * t5)
+                self.stmts[d].group = s.group
         self.replaced[j] = []
         self.replaced[i] = [*before, ir.Eqn(s.outs, op, args, [], s.loc, s.group)]
 
