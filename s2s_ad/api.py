@@ -560,6 +560,7 @@ def _callee_functions(callee, kind: str, wrt, suffixes: tuple[str, ...],
     are being built right now, gets late-bound references instead."""
     entry = _cache_entry(callee)
     key = (kind, wrt) + ((scalar_inputs,) if scalar_inputs else ())
+    _refuse_argument_writes(callee)
     if key not in entry:
         entry[key] = _IN_PROGRESS
         try:
@@ -573,6 +574,21 @@ def _callee_functions(callee, kind: str, wrt, suffixes: tuple[str, ...],
     name = callee.__name__.strip("<>")
     return tuple(runtime.LateBound(lambda k=k: entry[key]._fns[k], f"{name}_{suffix}")
                  for k, suffix in enumerate(suffixes))
+
+
+def _refuse_argument_writes(callee) -> None:
+    """A user function called from a differentiated one may not change its
+    arguments in place: the caller's IR would not see the change (its value
+    and derivative would be lost)."""
+    written = _primal(callee).fn.written_params
+    if written:
+        name, loc = next(iter(written.items()))
+        raise UnsupportedError(
+            f"calling {callee.__name__}() from a differentiated function: it changes its "
+            f"argument {name!r} in place, which s2s_ad cannot carry back to the caller "
+            f"(return the new value instead: {name} = {callee.__name__}(...))",
+            filename=loc.filename, lineno=loc.lineno,
+            construct="a call that changes its argument", source_line=loc.line)
 
 
 def _jvp_function(callee):
@@ -687,6 +703,7 @@ def _result_is_number(callee, kinds: str) -> bool:
 from .ad import reverse as _reverse_module  # noqa: E402
 
 _reverse_module.SPLIT_PAIR = _split_pair
+_reverse_module.REFUSE_ARGUMENT_WRITES = _refuse_argument_writes
 analysis.CALL_RESULT_IS_NUMBER = _result_is_number
 
 from .ad import forward as _forward_module  # noqa: E402

@@ -59,6 +59,8 @@ from .uniform import spread_uniform
 
 #: Set by the API: ``(function, active positions) -> (forward, backward)``.
 SPLIT_PAIR = None
+#: Set by the API: ``(function) -> None``, raising if it writes into an argument.
+REFUSE_ARGUMENT_WRITES = None
 
 
 @dataclass
@@ -79,7 +81,7 @@ class _Reverse(ControlFlowAdjoints):
         self.fn = fn
         self.wrt = wrt
         wrt_vars = [fn.params[i] for i in wrt]
-        self.active = analysis.activity(fn, wrt_vars)
+        self.varied, self.active = analysis.varied_and_active(fn, wrt_vars)
         self.shapes = analysis.ShapeClasses(fn, scalar_inputs)
         self.numeric = analysis.numeric_vars(fn)
         self.containers = analysis.container_vars(fn)
@@ -292,6 +294,8 @@ class _Reverse(ControlFlowAdjoints):
 
     def eqn(self, eqn: ir.Eqn) -> None:
         if not eqn.outs or not self.is_active(eqn.outs[0]):
+            if type(eqn.op) is ir.Call:
+                self._inactive_call(eqn)
             return
         g = self.adj.get(eqn.outs[0].id)
         if g is None:
@@ -386,6 +390,28 @@ class _Reverse(ControlFlowAdjoints):
                         self.accumulate(a, part, eqn.loc)
             else:
                 self.accumulate(value, atom, eqn.loc)
+
+    def _inactive_call(self, eqn) -> None:
+        """A call whose result needs no derivative may still be wrong to pass
+        over: one that changes an argument made from the differentiated
+        inputs, or one of a function value made from them (a closure)."""
+        varied = self.varied
+        callee = eqn.args[0]
+        if type(callee) is ir.Var:
+            if callee.id in varied:
+                loc = eqn.loc
+                what = f"{callee.hint!r}, a function value" if callee.hint else "a function value"
+                raise UnsupportedError(
+                    f"calling {what} made from the "
+                    "differentiated inputs (a closure returned by a call, say): s2s_ad "
+                    "differentiates calls of functions it can read; call a module-level "
+                    "function, or a nested def or lambda, with the values as arguments",
+                    filename=loc and loc.filename, lineno=loc and loc.lineno,
+                    construct="a call of a computed function", source_line=loc and loc.line)
+        elif type(callee) is ir.Free and is_user_function(callee.value) and any(
+                type(a) is ir.Var and a.id in varied
+                for a in [*eqn.args[1:], *(v for _, v in eqn.kwargs)]):
+            REFUSE_ARGUMENT_WRITES(callee.value)
 
     def user_call(self, eqn, callee, g):
         """``y = f(a, b)`` with ``f`` a user function: the forward calls

@@ -191,8 +191,15 @@ def _useful(fn, diff_ids) -> set[int]:
 
 def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     """Ids of the values that need a derivative."""
+    return varied_and_active(fn, wrt)[1]
+
+
+def varied_and_active(fn: ir.Function, wrt: list[ir.Var]) -> tuple[set[int], set[int]]:
+    """Ids of the values that depend on ``wrt``, and of those of them that
+    need a derivative (the result depends on them)."""
     diff_ids = _diff_var_ids()
-    return _varied(fn, wrt, diff_ids) & _useful(fn, diff_ids)
+    v = _varied(fn, wrt, diff_ids)
+    return v, v & _useful(fn, diff_ids)
 
 
 def _reduction_binding(key, rule, args, kwargs):

@@ -98,6 +98,10 @@ class Lowerer:
         self.views: set[int] = set()         # values that may share memory with another
         self.members: dict[int, list] = {}   # object id -> every value that is or views it
         self.writes: list[int] = []          # objects written in place, in order
+        self.contained: dict[int, str] = {}  # object id -> the kind of container holding it
+        self.mutations: list[tuple] = []     # (object id before, its new version), in order
+        self.param_roots: dict[int, str] = {}   # a parameter's object id -> its name
+        self.param_writes: dict[str, ir.Loc] = {}  # parameters whose object is written
         self._inlining: list = []
         self.names_in_use: set[str] = set()
         self.reserved_names: frozenset = frozenset()
@@ -187,6 +191,7 @@ class Lowerer:
             others = [n for n, a in self.env.items() if n != node.target.id
                       and isinstance(a, ir.Var) and (self._root(a) == root or a.id in members)
                       and (not self.reserved_names or n in self.reserved_names)]
+            self._not_contained(node, root, node.target.id)
             if root in self.views or left.id in self.views:
                 raise self.scope.unsupported(
                     node, f"augmented assignment to {node.target.id!r}, which may be a view of "
@@ -217,6 +222,8 @@ class Lowerer:
             raise self.scope.unsupported(
                 target, "assignment into a view of another array (a slice, reshape or transpose)",
                 "write into the original array, or copy the view first (v = x[1:3].copy())")
+        self._not_contained(target, root, base.hint)
+        self._put_in(value, "a list, tuple or dict")
         owned = root in self.owned
         new = self.emit(ir.SetItem(index, owned), args + [value], hint=base.hint)
         new.shape_like = base.shape_like or base
@@ -228,10 +235,35 @@ class Lowerer:
             self.owned.add(root)
         self.roots[new.id] = root
         self.members.setdefault(root, []).append(new)
+        self._mutated(base, new)
+
+    def _mutated(self, base, new) -> None:
+        """``base``'s object was changed in place and ``new`` is its new
+        version: every name that refers to the object sees it, as in Python
+        (a nested function's caller too: see :meth:`call_local`)."""
         old_root = self._root(base)
+        name = self.param_roots.get(old_root)
+        if name is not None:
+            self.param_writes.setdefault(name, self.scope.loc(self._node))
+        self.mutations.append((old_root, new))
         for name, atom in list(self.env.items()):
             if isinstance(atom, ir.Var) and self._root(atom) == old_root:
                 self.env[name] = new
+
+    def _put_in(self, value, container: str) -> None:
+        """``value`` is stored in a container: its object has a reference the
+        names do not show, so writing it in place later is refused."""
+        if isinstance(value, ir.Var):
+            self.contained.setdefault(self._root(value), container)
+
+    def _not_contained(self, node, root, name) -> None:
+        container = self.contained.get(root)
+        if container is not None:
+            raise self.scope.unsupported(
+                node, f"changing {name!r} in place after it was put in {container}",
+                f"the {container.split()[-1]} would see the change, which s2s_ad does not "
+                f"follow: finish {name} before putting it in, or put a copy in "
+                f"({name}.copy())")
 
     def stmt_Expr(self, node):
         if isinstance(node.value, gast.Constant) and isinstance(node.value.value, str):
@@ -244,6 +276,11 @@ class Lowerer:
     def stmt_Return(self, node):
         self.result = ir.Const(None) if node.value is None else self.expr(node.value,
                                                                             self.return_hint)
+        if isinstance(self.result, ir.LocalFunction):
+            raise self.scope.unsupported(
+                node, "returning a nested function or lambda",
+                "the values it captures would carry no derivative: call it where it is "
+                "defined, or make it a module-level function that takes them as arguments")
 
     def stmt_Assert(self, node):
         args = [self.expr(node.test)]
@@ -289,12 +326,19 @@ class Lowerer:
         sub.return_hint = hint
         sub.result = None
         saved_node = self._node
+        mutations = len(self.mutations)
         if isinstance(node, gast.Lambda):
             result = sub.expr(node.body, hint)
         else:
             sub.lower_body(node.body)
             result = sub.result if sub.result is not None else ir.Const(None)
         self._node = saved_node
+        # what the call changed in place (a list it appended to, an array it
+        # wrote into), the caller's names see; its own assignments stay local
+        for old_root, new in self.mutations[mutations:]:
+            for name, atom in list(self.env.items()):
+                if isinstance(atom, ir.Var) and self._root(atom) == old_root:
+                    self.env[name] = new
         if isinstance(result, ir.Var):
             self._fresh.add(result.id)
         return result
@@ -454,9 +498,16 @@ class Lowerer:
         body.lower_body(node.body)
         # an object written in the body is written again by the next iteration,
         # after the values of this one that are (or view) it were made
+        before = {self._root(i) for i in init if isinstance(i, ir.Var)}
         for root in dict.fromkeys(self.writes[writes:]):
             for v in self.members.get(root, ()):
                 v.volatile = True
+            if root in before and root in self.contained:
+                # put in a container in the body and written again next time round
+                name = next((n for n, i in zip(names, init, strict=True)
+                             if isinstance(i, ir.Var) and self._root(i) == root), "a value")
+                self._node = node
+                self._not_contained(node, root, name)
         nxt = [body.env[n] for n in names]
         exit_flags = [body.env[f] for f in flags]
         outs = [ir.Var(n) for n in names]
@@ -612,6 +663,8 @@ class Lowerer:
             raise self.scope.unsupported(self._node, "appending to a global list",
                                          "make a local copy first (lst = list(lst))")
         root = self._root(lst)
+        self._not_contained(self._node, root, lst.hint)
+        self._put_in(value, "a list")
         in_place = root in self.owned   # never mutate an argument's list in place
         new = self.emit(ir.ListAppend(in_place), [lst, value], hint=lst.hint)
         if in_place:
@@ -622,10 +675,7 @@ class Lowerer:
             self.owned.add(root)
         self.roots[new.id] = root
         self.members.setdefault(root, []).append(new)
-        old_root = self._root(lst)
-        for name, atom in list(self.env.items()):
-            if isinstance(atom, ir.Var) and self._root(atom) == old_root:
-                self.env[name] = new
+        self._mutated(lst, new)
         return ir.Const(None)
 
     def expr_Subscript(self, node, hint):
@@ -651,10 +701,16 @@ class Lowerer:
         return ("atom", atom_pos(node))
 
     def expr_Tuple(self, node, hint):
-        return self.emit(ir.Build("tuple"), [self.expr(e) for e in node.elts], hint=hint)
+        elts = [self.expr(e) for e in node.elts]
+        for e in elts:
+            self._put_in(e, "a tuple")
+        return self.emit(ir.Build("tuple"), elts, hint=hint)
 
     def expr_List(self, node, hint):
-        out = self.emit(ir.Build("list"), [self.expr(e) for e in node.elts], hint=hint)
+        elts = [self.expr(e) for e in node.elts]
+        for e in elts:
+            self._put_in(e, "a list")
+        out = self.emit(ir.Build("list"), elts, hint=hint)
         self.owned.add(out.id)
         return out
 
@@ -707,6 +763,7 @@ class Lowerer:
         args = []
         for k, v in zip(node.keys, node.values, strict=True):
             args += [self.expr(k), self.expr(v)]
+            self._put_in(args[-1], "a dict")
         return self.emit(ir.Build("dict"), args, hint=hint)
 
 
@@ -790,6 +847,7 @@ def lower_function(pf, is_pure: Callable, every: list | None = None) -> ir.Funct
         params.append(ir.Var(node.args.vararg.id))
     lowerer = Lowerer(scope, {p.hint: p for p in params})
     lowerer.reserved_names = reserved
+    lowerer.param_roots = {p.id: p.hint for p in params}
     lowerer.lower_body(node.body)
     result = lowerer.result if lowerer.result is not None else ir.Const(None)
     return ir.Function(name=node.name, params=params, param_names=[p.hint for p in params],
@@ -798,4 +856,5 @@ def lower_function(pf, is_pure: Callable, every: list | None = None) -> ir.Funct
                        defaults=tuple(pf.fn.__defaults__ or ()),
                        vararg=node.args.vararg is not None,
                        reserved=reserved | mentioned,
-                       locals=frozenset(_param_names(node) | stored))
+                       locals=frozenset(_param_names(node) | stored),
+                       written_params=dict(lowerer.param_writes))

@@ -372,6 +372,9 @@ class Function:
     vararg: bool = False  # the last parameter collects *args
     reserved: frozenset = frozenset()  # every identifier the user's code mentions
     locals: frozenset = frozenset()    # the names it binds (parameters, assignments)
+    #: parameters whose object the function changes in place (an item written, an
+    #: append), with where: the caller's value changes, which a caller's IR must know
+    written_params: dict = field(default_factory=dict)
 
 
 def walk_eqns(block: Block):

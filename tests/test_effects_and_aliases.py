@@ -1,0 +1,177 @@
+"""Writes that reach a value through another name: a helper that changes its
+argument, a nested function that changes the caller's list, an array changed
+after it was put in a container, a closure made from differentiated values.
+Each is either followed (the gradient matches finite differences) or refused
+with UnsupportedError at the user's line, never differentiated wrongly."""
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+from tests.checks import assert_close, numeric_grad
+
+
+def fill(buf, v):
+    buf[0] = v
+
+
+def writes_through_a_helper(x):
+    buf = np.zeros(1)
+    fill(buf, x)
+    return buf[0] * 3.0
+
+
+def push(lst, v):
+    lst.append(v)
+
+
+def appends_through_a_helper(x):
+    acc = []
+    push(acc, x * x)
+    return acc[0]
+
+
+def make_model(W):
+    def model(x):
+        return np.tanh(W @ x)
+    return model
+
+
+def closure_from_a_helper(W, x):
+    return np.sum(make_model(W)(x) ** 2)
+
+
+def make_scaler(a):
+    return lambda t: a * t
+
+
+def lambda_from_a_helper(a, x):
+    sc = make_scaler(a)
+    return sc(x)
+
+
+def nested_def_appends(x):
+    acc = []
+
+    def add(v):
+        acc.append(v)
+
+    add(x)
+    add(x * x)
+    return sum(acc) + x
+
+
+def nested_def_writes(x):
+    out = np.zeros(2)
+
+    def put(i, v):
+        out[i] = v
+
+    put(0, x)
+    put(1, np.sin(x))
+    return out[0] * out[1]
+
+
+def written_after_put_in_a_list(x):
+    a = np.zeros(2)
+    lst = [a]
+    a[1] = x
+    return lst[0][1]
+
+
+def written_after_put_in_a_dict(x):
+    a = np.zeros(2)
+    d = {"a": a}
+    a[0] = x
+    return d["a"][0]
+
+
+def written_before_put_in_a_list(x):
+    a = np.zeros(2)
+    a[1] = x
+    lst = [a]
+    return lst[0][1] * x
+
+
+def same_array_appended_each_step(x):
+    buf = np.zeros(3)
+    rows = []
+    for i in range(3):
+        buf[i] = x * i
+        rows.append(buf)
+    return np.sum(rows[0])
+
+
+def new_array_appended_each_step(x):
+    rows = []
+    for i in range(3):
+        buf = np.zeros(3)
+        buf[i] = x * (i + 1)
+        rows.append(buf)
+    return np.sum(rows[1] * rows[2]) + np.sum(rows[0])
+
+
+def row_appended_then_filled(x):
+    grid = []
+    for i in range(2):
+        row = []
+        grid.append(row)
+        for j in range(2):
+            row.append(x * (i + j))
+    return grid[1][1]
+
+
+def log_step(log, k):
+    log.append(k)
+
+
+def logs_constants_through_a_helper(x):
+    log = []
+    y = x
+    for k in range(3):
+        log_step(log, k)
+        y = y * 1.5 + np.sin(y)
+    return y + len(log)
+
+
+# (function, arguments, in the message, the user's line shown: any of these)
+REFUSED = [
+    (writes_through_a_helper, (2.0,), "fill() ", ("buf[0] = v",)),
+    (appends_through_a_helper, (2.0,), "push() ", ("lst.append(v)",)),
+    # reverse mode refuses the call, forward mode the function returning the closure
+    (closure_from_a_helper, (np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([1.0, 2.0])),
+     "function", ("make_model(W)(x)", "return model")),
+    (lambda_from_a_helper, (0.7, 1.3), "function", ("sc(x)", "return lambda")),
+    (written_after_put_in_a_list, (2.0,), "'a'", ("a[1] = x",)),
+    (written_after_put_in_a_dict, (2.0,), "'a'", ("a[0] = x",)),
+    (same_array_appended_each_step, (2.0,), "'buf'", ("for i in range(3)",)),
+    (row_appended_then_filled, (2.0,), "'row'", ("row.append",)),
+]
+
+
+@pytest.mark.parametrize("f, args, text, lines", REFUSED,
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_refused_in_both_modes_at_the_users_line(f, args, text, lines):
+    for run in (lambda: ad.value_and_grad(f)(*args),
+                lambda: ad.jvp(f, args, tuple(np.ones_like(a) for a in args))):
+        with pytest.raises(ad.UnsupportedError) as info:
+            run()
+        err = info.value
+        assert err.filename == __file__ and text in str(err), str(err)
+        assert any(line in (err.source_line or "") for line in lines), (err.source_line,
+                                                                         str(err))
+
+
+FOLLOWED = [nested_def_appends, nested_def_writes, written_before_put_in_a_list,
+            new_array_appended_each_step, logs_constants_through_a_helper]
+
+
+@pytest.mark.parametrize("f", FOLLOWED, ids=lambda f: f.__name__)
+def test_followed_in_both_modes(f):
+    for x in (0.7, -1.3):
+        value, g = ad.value_and_grad(f)(x)
+        assert_close(value, f(x))
+        assert_close(g, numeric_grad(f, (x,)))
+        out, tangent = ad.jvp(f, (x,), (1.0,))
+        assert_close(out, f(x))
+        assert_close(tangent, numeric_grad(f, (x,)))
