@@ -730,6 +730,10 @@ def jvp(f, primals, tangents):
     ``primals`` and ``tangents`` are tuples covering every argument."""
     primals, tangents = tuple(primals), tuple(tangents)
     t = _build(f, None, "jvp")
+    if len(primals) == len(tangents):  # parameters left at their defaults: tangent 0
+        full = _full_args(f, primals)
+        tangents += tuple(_zero_tangent(a) for a in full[len(primals):])
+        primals = full
     n = len(t._primal.fn.params)
     if len(primals) != n or len(tangents) != n:
         raise TypeError(f"jvp of {t._primal.fn.name}() needs {n} primals and {n} tangents, "
@@ -738,6 +742,22 @@ def jvp(f, primals, tangents):
                      float(v) if isinstance(v, int) and not isinstance(v, bool) else v
                      for p, v in zip(primals, tangents, strict=True))
     return t._fns[0](*primals, *tangents)
+
+
+def _full_args(f, args, kwargs=None) -> tuple:
+    """``args`` and ``kwargs`` as a value for every parameter of ``f``, in
+    order, defaults filled in (the forward-mode functions take every
+    argument). As given when they do not bind: the call reports that."""
+    try:
+        sig = inspect.signature(_unwrap(f))
+        bound = sig.bind(*args, **(kwargs or {}))
+    except (TypeError, ValueError):
+        return tuple(args)
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+           for p in sig.parameters.values()):
+        return tuple(args)
+    bound.apply_defaults()
+    return tuple(bound.arguments.values())
 
 
 def _basis(x):
@@ -758,10 +778,10 @@ def jacobian(f, wrt=0, mode=None):
     if mode not in (None, "forward", "reverse"):
         raise ValueError(f"mode must be 'forward', 'reverse' or None, not {mode!r}")
 
-    def jac(*args):
+    def jac(*args, **kwargs):
         primal = _primal(f)
         (i,) = primal.wrt_indices(wrt)
-        args = list(args)
+        args = list(_full_args(f, args, kwargs))
         args[i] = _as_differentiable(args[i], primal.fn.param_names[i])
         args = tuple(args)
         x = args[i]
@@ -821,10 +841,11 @@ def hvp(f, wrt=0):
     forming the Hessian (one JVP of the generated gradient code)."""
     g = grad(f, wrt)
 
-    def product(*args):
+    def product(*args, **kwargs):
         *args, v = args
         primal = _primal(f)
         (i,) = primal.wrt_indices(wrt)
+        args = list(_full_args(f, args, kwargs))
         args[i] = _as_differentiable(args[i], primal.fn.param_names[i])
         tangents = [_zero_tangent(a) for a in args]
         tangents[i] = v

@@ -92,7 +92,9 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), eps=1e-6, rtol=1e-5, ato
     from . import api
 
     rng = np.random.default_rng(seed)
-    active = [i for i, a in enumerate(args) if _leaves(a)]
+    given = len(args)
+    args = api._full_args(f, args)  # parameters left at their defaults are held fixed
+    active = [i for i, a in enumerate(args) if i < given and _leaves(a)]
     if not active:
         raise ValueError("check_grads: no argument has floating-point values to differentiate")
     v = [(_random_like(a, rng) if i in active else api._zero_tangent(a))

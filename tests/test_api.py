@@ -481,3 +481,29 @@ def test_decorated_function_may_call_a_helper_defined_below(tmp_path, monkeypatc
     assert "helper(x)" in m.dloss.ir
     with pytest.raises(NameError, match=r"forward_ref_module\.py:13: name 'never_defined'"):
         m.broken(0.5)
+
+
+def cubic_with_scale(x, scale=2.0):
+    return scale * np.sum(x ** 3)
+
+
+def test_forward_mode_apis_fill_in_defaults_and_take_keywords():
+    """A parameter left at its default is a constant (tangent 0) for jvp,
+    jacobian, hessian, hvp and check_grads, as it is for grad."""
+    x, v = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+
+    def hess_fd(scale):
+        return np.stack([numeric_grad(lambda y: numeric_grad(cubic_with_scale, (y, scale))[i],
+                                      (x,)) for i in range(2)])
+
+    assert_close(ad.hessian(cubic_with_scale)(x), hess_fd(2.0), rtol=1e-3)
+    assert_close(ad.hessian(cubic_with_scale)(x, scale=1.0), hess_fd(1.0), rtol=1e-3)
+    assert_close(ad.hvp(cubic_with_scale)(x, v), hess_fd(2.0) @ v, rtol=1e-3)
+    assert_close(ad.jacobian(cubic_with_scale, mode="forward")(x),
+                 numeric_grad(cubic_with_scale, (x, 2.0)))
+    assert_close(ad.jacobian(cubic_with_scale, mode="forward")(x, scale=3.0),
+                 numeric_grad(cubic_with_scale, (x, 3.0)))
+    out, tangent = ad.jvp(cubic_with_scale, (x,), (v,))
+    assert_close(out, cubic_with_scale(x))
+    assert_close(tangent, numeric_grad(cubic_with_scale, (x,)) @ v)
+    ad.check_grads(cubic_with_scale, (x,), order=2)
