@@ -184,6 +184,8 @@ class Transformed:
     Call it like the generated function. ``source`` is the generated Python,
     ``ir`` the printed SSA IR of the primal, ``__wrapped__`` the original."""
 
+    _s2s_ad_derivative = True  # called from code being differentiated: its code is read
+
     def __init__(self, f, primal: _Primal, generated, fns, filename, wrt, kind):
         functools.update_wrapper(self, f, updated=())
         # a derivative of a derivative takes its attributes, not its state

@@ -33,14 +33,42 @@ def name_of(atom) -> str:
     return getattr(atom, "hint", None) or getattr(atom, "path", None) or "args"
 
 
-def nondifferentiable(eqn) -> NonDifferentiableError:
+def nondifferentiable(eqn, rule=None, mode: str = "reverse") -> NonDifferentiableError:
+    """The error for a call (or attribute, or method) with no derivative rule
+    whose result depends on the differentiated inputs; ``rule``, if the
+    primitive has a rule for the other mode only. It says what to do, which
+    depends on what the construct is."""
     name = describe_callee(eqn)
     loc = eqn.loc
+    op = eqn.op
+    stop = ("or wrap the input in s2s_ad.stop_gradient(...) if no derivative should "
+            "flow through it")
+    if rule is not None:
+        missing, method = ("JVP", "defjvp") if mode == "forward" else ("VJP", "defvjp")
+        advice = (f"it has a derivative rule for {'reverse' if mode == 'forward' else 'forward'}"
+                  f" mode only: give it a {missing} rule with {name}.{method}(...) "
+                  f"({'jvp, jacobian in forward mode and hessian' if mode == 'forward' else 'grad, vjp'}"
+                  " need it)")
+    elif isinstance(op, ir.GetAttr):
+        advice = ("attribute reads are differentiated on NumPy arrays (.T, .real, .imag, "
+                  "...); for the fields of a namedtuple, dataclass or other object, pass "
+                  "the values as arguments, or in a tuple, list or dict, " + stop)
+    elif isinstance(op, ir.Method):
+        advice = ("the methods of your own classes are not transformed: call a "
+                  "module-level function (or a nested def) with the object's values as "
+                  "arguments, register the method's function with @s2s_ad.primitive "
+                  "(then .defvjp / .defjvp), " + stop)
+    elif isinstance(op, ir.Call) and not isinstance(eqn.args[0], ir.Free):
+        what = getattr(eqn.args[0], "hint", None)
+        name = f"{what!r}, a function value" if what else "a function value"
+        advice = ("s2s_ad differentiates calls of functions it can read by name: call the "
+                  "module-level function itself, or a nested def or lambda, " + stop)
+    else:
+        advice = ("it has no derivative rule. Register one with @s2s_ad.primitive "
+                  "(then .defvjp / .defjvp), " + stop)
     return NonDifferentiableError(
-        f"cannot differentiate through {name}: it has no derivative rule, and its "
-        "result depends on the differentiated inputs. Register one with "
-        "@s2s_ad.primitive (then .defvjp / .defjvp), or wrap the input in "
-        "s2s_ad.stop_gradient(...) if no derivative should flow through it",
+        f"cannot differentiate through {name}, whose result depends on the differentiated "
+        f"inputs: {advice}",
         filename=loc and loc.filename, lineno=loc and loc.lineno, construct=name,
         source_line=loc and loc.line)
 
@@ -72,6 +100,8 @@ def negated(stmts, atom):
 def is_user_function(key) -> bool:
     """A plain Python function with source (the user's, or one s2s_ad
     generated): transformed, not looked up. s2s_ad's own helpers are not."""
+    if getattr(type(key), "_s2s_ad_derivative", False):
+        return True  # a derivative s2s_ad made (grad(f)): its generated code is read
     if not isinstance(key, types.FunctionType):
         return False
     return not key.__code__.co_filename.startswith(_PACKAGE_DIR)

@@ -237,7 +237,8 @@ class _Forward:
         if not active_args:
             return
         if rule is None or rule.jvp is None:
-            raise nondifferentiable(eqn)
+            raise nondifferentiable(eqn, rule if rule is not None and rule.vjp else None,
+                                    "forward")
         if isinstance(eqn.op, ir.GetItem):
             return
         binding = rule.bind(args, kwargs)

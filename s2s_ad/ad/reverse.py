@@ -339,7 +339,7 @@ class _Reverse(ControlFlowAdjoints):
         if rule is None or rule.vjp is None:
             if rule is not None and rule.nondiff:
                 return
-            raise self.nondifferentiable(eqn)
+            raise self.nondifferentiable(eqn, rule if rule is not None and rule.jvp else None)
         binding = rule.bind(args, kwargs)
         if binding is None:
             raise unfit_call(eqn, rule)
@@ -494,8 +494,8 @@ class _Reverse(ControlFlowAdjoints):
 
         return build(index)
 
-    def nondifferentiable(self, eqn):
-        return nondifferentiable(eqn)
+    def nondifferentiable(self, eqn, rule=None):
+        return nondifferentiable(eqn, rule)
 
 def reverse(fn: ir.Function, wrt: list[int], scalar_inputs: str | None = None) -> Adjoint:
     """The adjoint program; with ``scalar_inputs``, specialised to calls whose
