@@ -175,3 +175,22 @@ def test_followed_in_both_modes(f):
         out, tangent = ad.jvp(f, (x,), (1.0,))
         assert_close(out, f(x))
         assert_close(tangent, numeric_grad(f, (x,)))
+
+
+def unpacks_zip(pairs):
+    xs, ys = zip(*pairs)  # noqa: B905 (as a user writes it)
+    return xs[0] * ys[1]
+
+
+def unpacks_reversed(xs):
+    a, b = reversed(xs)
+    return 2 * a + b
+
+
+@pytest.mark.parametrize("f, line", [(unpacks_zip, "xs, ys = zip(*pairs)  # noqa: B905 (as a user writes it)"),
+                                     (unpacks_reversed, "a, b = reversed(xs)")])
+def test_unpacking_an_iterator_is_refused_at_the_users_line(f, line):
+    """The generated code indexed the iterator (a TypeError from inside it)."""
+    with pytest.raises(ad.UnsupportedError) as info:
+        ad.grad(f)([1.0, 2.0] if f is unpacks_reversed else [(1.0, 2.0), (3.0, 4.0)])
+    assert info.value.source_line.strip() == line and "iterator" in str(info.value)

@@ -364,6 +364,15 @@ class Lowerer:
             index = self._index(target.slice, args)
             self.set_item(target, base, index, args, atom)
         elif isinstance(target, (gast.Tuple, gast.List)):
+            made = self.block.stmts[-1] if self.block.stmts else None
+            if isinstance(made, ir.Eqn) and made.outs == [atom] and isinstance(made.op, ir.Call) \
+                    and isinstance(made.args[0], ir.Free) \
+                    and any(made.args[0].value is f for f in _ITERATORS):
+                name = made.args[0].path
+                raise self.scope.unsupported(
+                    target, f"unpacking the iterator {name}(...) into names",
+                    "unpack a list or tuple: index the sequence itself (a, b = xs[1], xs[0]) "
+                    "or build the list with a comprehension ([p[0] for p in pairs])")
             for i, elt in enumerate(target.elts):
                 item = self.emit(ir.GetItem(("atom", 1)), [atom, ir.Const(i)], hint=_hint(elt))
                 self.bind(elt, item)
@@ -825,6 +834,10 @@ def _param_names(node) -> set[str]:
 
 def params_and_targets(node) -> set[str]:
     return _param_names(node) | _names_of(nodes(node))[1]
+
+
+#: Builtins that return an iterator (not indexable; unpacking them is refused)
+_ITERATORS = (zip, map, filter, reversed, iter, enumerate)
 
 
 def lower_function(pf, is_pure: Callable, every: list | None = None) -> ir.Function:
