@@ -135,6 +135,32 @@ def logs_constants_through_a_helper(x):
 
 
 # (function, arguments, in the message, the user's line shown: any of these)
+def array_added_to_after_put_in_a_list(x):
+    a = np.zeros(2)
+    lst = [a]
+    a += x
+    return lst[0][1]
+
+
+def descent_with_a_history(x):
+    xs = [x]
+    for _ in range(4):
+        x -= 0.1 * np.sin(x)
+        xs.append(x)
+    return sum(xs) + xs[0] * xs[-1]
+
+
+def in_a_list_on_one_branch_written_on_the_other(x):
+    a = np.zeros(2)
+    if x > 0:
+        keep = [a]
+        y = keep[0][0] + x
+    else:
+        a[0] = x
+        y = a[0] * 2.0
+    return y + x * x
+
+
 REFUSED = [
     (writes_through_a_helper, (2.0,), "fill() ", ("buf[0] = v",)),
     (appends_through_a_helper, (2.0,), "push() ", ("lst.append(v)",)),
@@ -144,6 +170,7 @@ REFUSED = [
     (lambda_from_a_helper, (0.7, 1.3), "function", ("sc(x)", "return lambda")),
     (written_after_put_in_a_list, (2.0,), "'a'", ("a[1] = x",)),
     (written_after_put_in_a_dict, (2.0,), "'a'", ("a[0] = x",)),
+    (array_added_to_after_put_in_a_list, (2.0,), "'a'", ("a += x",)),
     (same_array_appended_each_step, (2.0,), "'buf'", ("for i in range(3)",)),
     (row_appended_then_filled, (2.0,), "'row'", ("row.append",)),
 ]
@@ -163,7 +190,10 @@ def test_refused_in_both_modes_at_the_users_line(f, args, text, lines):
 
 
 FOLLOWED = [nested_def_appends, nested_def_writes, written_before_put_in_a_list,
-            new_array_appended_each_step, logs_constants_through_a_helper]
+            new_array_appended_each_step, logs_constants_through_a_helper,
+            # x -= ... on a number rebinds x: the list keeps the old number
+            descent_with_a_history,
+            in_a_list_on_one_branch_written_on_the_other]
 
 
 @pytest.mark.parametrize("f", FOLLOWED, ids=lambda f: f.__name__)

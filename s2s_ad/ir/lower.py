@@ -99,6 +99,7 @@ class Lowerer:
         self.members: dict[int, list] = {}   # object id -> every value that is or views it
         self.writes: list[int] = []          # objects written in place, in order
         self.contained: dict[int, str] = {}  # object id -> the kind of container holding it
+        self.mutable: set[int] = set()       # objects known to be arrays, lists or dicts
         self.mutations: list[tuple] = []     # (object id before, its new version), in order
         self.param_roots: dict[int, str] = {}   # a parameter's object id -> its name
         self.param_writes: dict[str, ir.Loc] = {}  # parameters whose object is written
@@ -191,7 +192,8 @@ class Lowerer:
             others = [n for n, a in self.env.items() if n != node.target.id
                       and isinstance(a, ir.Var) and (self._root(a) == root or a.id in members)
                       and (not self.reserved_names or n in self.reserved_names)]
-            self._not_contained(node, root, node.target.id)
+            if root in self.mutable:  # (on a number or a tuple, x += v rebinds x)
+                self._not_contained(node, root, node.target.id)
             if root in self.views or left.id in self.views:
                 raise self.scope.unsupported(
                     node, f"augmented assignment to {node.target.id!r}, which may be a view of "
@@ -394,8 +396,17 @@ class Lowerer:
         list of extra atoms to yield (for expressions)."""
         node = self._node
         then_l, else_l = self.child(), self.child()
+        # what one branch put in a container the other does not see (after
+        # both, either may have): the dict is shared, so it is changed in place
+        contained = self.contained
+        before = dict(contained)
         extra_then = then_fn(then_l) or []
+        after_then = dict(contained)
+        contained.clear()
+        contained.update(before)
         extra_else = else_fn(else_l) or []
+        for root, kind in after_then.items():
+            contained.setdefault(root, kind)
         names = []
         for env in (then_l.env, else_l.env):
             for n, a in env.items():
@@ -663,6 +674,8 @@ class Lowerer:
         elif name in _NEW_ARRAY_FUNCTIONS or getattr(key, "__module__", "") == "numpy" \
                 or type(key).__name__ == "ufunc":
             self.owned.add(out.id)
+            if name in _NEW_ARRAY_FUNCTIONS and name != "tuple":
+                self.mutable.add(out.id)
         return out
 
     def list_append(self, lst, value) -> ir.Const:
@@ -721,6 +734,7 @@ class Lowerer:
             self._put_in(e, "a list")
         out = self.emit(ir.Build("list"), elts, hint=hint)
         self.owned.add(out.id)
+        self.mutable.add(out.id)
         return out
 
     def expr_ListComp(self, node, hint):
