@@ -14,6 +14,7 @@ ordinary Python and inlined as IR.
 
 from __future__ import annotations
 
+import builtins
 import operator
 import types
 from collections.abc import Callable
@@ -664,6 +665,13 @@ class Lowerer:
                 raise self.scope.unsupported(node, "*args in a call of a local function")
             return self.call_local(callee, args, kwargs, hint)
         key = callee.value if isinstance(callee, ir.Free) else None
+        if (key is builtins.max or key is builtins.min) and len(args) > 2 and not star \
+                and not kwargs:
+            # max(a, b, c) is max(max(a, b), c): the rule is for two arguments
+            pair = self.emit(ir.Call(True), [callee, *args[:2]])
+            for a in args[2:-1]:
+                pair = self.emit(ir.Call(True), [callee, pair, a])
+            return self.emit(ir.Call(True), [callee, pair, args[-1]], hint=hint)
         out = self.emit(ir.Call(self.scope.is_pure(key), star), [callee, *args], kwargs,
                         hint=hint)
         name = getattr(key, "__name__", "")
