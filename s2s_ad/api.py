@@ -642,16 +642,22 @@ def value_and_grad(f=None, wrt=0):
 
 def vjp(f, *args):
     """``(out, pullback)``: ``pullback(cotangent)`` returns a tuple with one
-    cotangent per argument of ``f``."""
-    t = _build(f, tuple(range(len(args))), "vjp")
-    for i, a in enumerate(args):  # integer arguments stay integers (loop counts, indices)
-        if isinstance(a, np.ndarray) and not np.issubdtype(a.dtype, np.inexact):
-            _as_differentiable(a, t._primal.fn.param_names[i])
+    cotangent per argument of ``f``; ``None`` for an integer array (labels,
+    indices), which has no derivative."""
+    floats = tuple(i for i, a in enumerate(args)
+                   if not (isinstance(a, np.ndarray) and a.dtype.kind in "biu"))
+    t = _build(f, floats, "vjp")
     fwd, bwd = t._fns
     out, residuals = fwd(*args)
 
     def pullback(cotangent):
-        return bwd(residuals, cotangent)
+        got = bwd(residuals, cotangent)
+        if len(floats) == len(args):
+            return got
+        every = [None] * len(args)
+        for k, i in enumerate(floats):
+            every[i] = got[k]
+        return tuple(every)
 
     pullback.source = t.source
     return out, pullback

@@ -1,6 +1,7 @@
 """Programs an outside user wrote that s2s_ad got wrong or refused needlessly
 (each checked against central finite differences in both modes)."""
 
+import numpy as np
 import pytest
 
 import s2s_ad as ad
@@ -27,3 +28,24 @@ def test_min_and_max_of_more_than_two_numbers(f, args):
         out, t = ad.jvp(f, args, tangents)
         assert_close(out, f(*args))
         assert_close(t, numeric_grad(f, args, i))
+
+
+def labelled_nll(W, X, labels):
+    logits = X @ W
+    z = logits - np.max(logits, axis=1, keepdims=True)
+    log_p = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(log_p[np.arange(len(labels)), labels])
+
+
+def test_vjp_with_integer_labels_gives_them_no_cotangent():
+    """vjp differentiates every argument; an integer array (labels) has no
+    derivative: its cotangent is None (it was a TypeError)."""
+    rng = np.random.default_rng(0)
+    W, X = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
+    labels = np.array([0, 2, 1, 3, 0])
+    out, pullback = ad.vjp(labelled_nll, W, X, labels)
+    assert_close(out, labelled_nll(W, X, labels))
+    gW, gX, g_labels = pullback(1.0)
+    assert g_labels is None
+    assert_close(gW, numeric_grad(labelled_nll, (W, X, labels), 0))
+    assert_close(gX, numeric_grad(labelled_nll, (W, X, labels), 1))
