@@ -211,6 +211,72 @@ def getitem_vjp(g, x, index):
     return out
 
 
+def setitem_value_vjp(g, index, value):
+    """The cotangent of ``value`` in ``x[index] = value``, given the cotangent
+    ``g`` of the array after the write: ``g[index]``, summed back to the
+    value's shape, when every element is written once (a basic index, a
+    boolean mask). An integer-array index can name one element more than
+    once, and NumPy keeps only the last of those writes: the values written
+    before it never reach the result, so they get no cotangent (``g[index]``
+    would give each of them the element's cotangent again); see
+    :func:`_cotangent_of_repeated_writes`."""
+    ti = type(index)
+    if ti is int or ti is slice:  # the common case: a basic index
+        return unbroadcast(g[index], value)
+    if isinstance(g, np.ndarray) and _may_repeat(index):
+        return _cotangent_of_repeated_writes(g, index, value)
+    return unbroadcast(g[index], value)
+
+
+def _may_repeat(index):
+    """Can ``index`` name one element twice? Only if it holds an integer
+    array or list: ints, slices, ``None``, ``...`` and boolean masks cannot."""
+    for part in index if type(index) is tuple else (index,):
+        if part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice)):
+            continue
+        if np.asarray(part).dtype != np.bool_:
+            return True
+    return False
+
+
+def _cotangent_of_repeated_writes(g, index, value):
+    """:func:`setitem_value_vjp` where ``index`` may name an element twice.
+
+    Which element of ``value`` ends up in which element of ``x`` is found by
+    doing the write again, each element of ``value`` replaced by its number
+    (laid out in memory as ``value`` is: NumPy's order of writes, and so
+    which write is last, can follow the layout of the index and the value).
+    Each element of ``value`` then gets the sum of ``g`` over the elements it
+    ended up in: an element overwritten by a later write gets nothing, and
+    one broadcast into several elements gets each of their cotangents once."""
+    value = np.asarray(value)
+    numbers = np.empty_like(value, dtype=np.intp)
+    numbers[...] = np.arange(value.size).reshape(value.shape)
+    landed = np.empty(g.shape, np.intp)
+    landed[index] = numbers
+    written = np.zeros(g.shape, np.bool_)
+    written[index] = True
+    landed, gw = landed[written], g[written]
+    if np.iscomplexobj(gw):
+        out = np.zeros(value.size, gw.dtype)
+        np.add.at(out, landed, gw)
+    else:
+        out = np.bincount(landed, weights=gw, minlength=value.size).astype(
+            np.result_type(gw, float), copy=False)
+    return out.reshape(value.shape) if value.ndim else out[0]
+
+
+def set_at(d, like, index):
+    """Zeros shaped like ``like`` with ``d`` written at ``index`` (a plain
+    assignment: where the index repeats an element, the last write wins,
+    as in the ``x[index] = value`` it is the derivative of)."""
+    if isinstance(like, (list, tuple, dict)):  # an index into these names one element
+        return getitem_vjp(d, like, index)
+    out = np.zeros(np.shape(like), np.result_type(d, like, float))
+    out[index] = d
+    return out
+
+
 def snapshot(x):
     """A copy of a value whose array or list is written in place later."""
     if isinstance(x, np.ndarray):

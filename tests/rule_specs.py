@@ -258,7 +258,21 @@ spec(("copy",), cases=unary())
 spec(("setitem",), cases=[
     case(Arr((4, 5)), 1, Arr((5,))), case(Arr((4, 5)), (1, 2), Flt()),
     case(Arr((4, 5)), (slice(None), 2), Arr((4,))), case(Arr((4, 5)), slice(1, 3), Flt()),
-    case(Arr((4, 5)), np.array([0, 2]), Arr((2, 5))), case(Arr((6,)), slice(None, None, 2), Arr(()))])
+    case(Arr((4, 5)), np.array([0, 2]), Arr((2, 5))), case(Arr((6,)), slice(None, None, 2), Arr(())),
+    # an element written twice: the last write wins
+    case(Arr((4, 5)), np.array([2, 0, 2]), Arr((3, 5))), case(Arr((4, 5)), [1, -3], Arr((5,))),
+    case(Arr((4, 5)), ([0, 0, 3], [1, 1, 1]), Arr((3,))), case(Arr((4, 5)), (slice(None), [4, 4]), Flt()),
+    case(Arr((4, 5)), np.array([True, False, True, True]), Arr((3, 5)))])
+# setitem_value_vjp(g, index, value): the value's cotangent; only g varies
+spec(runtime.setitem_value_vjp, cases=[
+    case(Arr((4, 5)), 1, Arr((5,))), case(Arr((4, 5)), (slice(None), 2), Flt()),
+    case(Arr((4, 5)), np.array([2, 0, 2]), Arr((3, 5))), case(Arr((4, 5)), [1, -3], Arr((5,))),
+    case(Arr((4, 5)), ([0, 0, 3], [1, 1, 1]), Arr(())),
+    case(Arr((4, 5)), np.array([True, False, True, True]), Arr((3, 1)))])
+# set_at(d, like, index): d written into zeros like ``like``
+spec(runtime.set_at, cases=[
+    case(Arr((5,)), Arr((4, 5)), 1), case(Arr((3, 5)), Arr((4, 5)), np.array([2, 0, 2])),
+    case(Flt(), Arr((4, 5)), ([0, 0, 3], [1, 1, 1])), case(Arr((2,)), Arr((4, 5)), (slice(1, 3), 4))])
 spec(runtime.broadcast_as, cases=[case(Arr((4,)), Arr((3, 4))), case(Arr((3, 4)), Arr((3, 4))),
                                   case(Flt(), Arr((2, 3)))])
 # unreduce(g, a, axis): g has the shape of a's sum over axis (kept or dropped axes)

@@ -13,6 +13,8 @@ from ..runtime import (
     add_grads,
     broadcast_as,
     getitem_vjp,
+    set_at,
+    setitem_value_vjp,
     sum_broadcast,
     sum_to_scalar,
     sum_vjp,
@@ -30,12 +32,34 @@ def getitem(g, ans, x, index):
 
 @defvjp(("setitem",), wrt=("x", "value"), structural=True)
 def setitem(g, ans, x, index, value):
-    return zero_at(g, index), unbroadcast(g[index], value)
+    return zero_at(g, index), setitem_value_vjp(g, index, value)
 
 
 @defjvp(("setitem",))
 def setitem_jvp(dx, dvalue, ans, x, index, value):
-    return zero_at(dx, index), getitem_vjp(dvalue, ans, index)
+    return zero_at(dx, index), set_at(dvalue, ans, index)
+
+
+# the cotangent of what x[index] = value wrote: linear in g, its adjoint is
+# that write again (into zeros), and the write's adjoint is it
+@defvjp(runtime.setitem_value_vjp, wrt=("g",), structural=True)
+def setitem_value_vjp_rule(u, ans, g, index, value):
+    return set_at(u, g, index)
+
+
+@defjvp(runtime.setitem_value_vjp)
+def setitem_value_vjp_jvp(dg, ans, g, index, value):
+    return setitem_value_vjp(dg, index, value)
+
+
+@defvjp(runtime.set_at, wrt=("d",), structural=True)
+def set_at_rule(gg, ans, d, like, index):
+    return setitem_value_vjp(gg, index, d)
+
+
+@defjvp(runtime.set_at)
+def set_at_jvp(dd, ans, d, like, index):
+    return set_at(dd, like, index)
 
 
 @defvjp(runtime.sum_vjp, wrt=("g",), structural=True)
