@@ -236,13 +236,10 @@ AUTOGRAD = {
 
 #: Differentiable-looking functions knowingly without a rule, and why.
 LEFT_OUT = {
-    "numpy.angle": "piecewise constant for real inputs (0 or π); complex inputs are not "
-                   "differentiated",
-    "numpy.real, numpy.imag, numpy.conj, numpy.abs (complex inputs)":
-        "their rules assume real inputs (np.real's VJP is right for complex ones, its JVP is not; "
-        "np.imag, np.conj and np.abs are wrong there), and a real operand of a product with a "
-        "complex one gets a complex cotangent: reach real values from spectra and eigenpairs "
-        "through the inverse transforms (irfft...) or reverse mode through np.real",
+    "complex arithmetic with a real operand":
+        "a real operand of a product (sum, quotient) with a complex one, x * (1 + 2j), gets a "
+        "complex cotangent (the arithmetic rules do not take its real part): transform real "
+        "inputs (np.fft...) before they meet complex values",
     "numpy.fft.fftfreq, numpy.fft.rfftfreq": "not implemented (depend on the spacing d)",
     "numpy.convolve": "not implemented: use scipy.signal.convolve, or np.pad, slicing and "
                       "np.tensordot (see tests/test_numpy_programs.py::conv2d)",
@@ -300,6 +297,8 @@ LEFT_OUT = {
                                                      "scipy.special)",
 }
 
+_COMPLEX_NOTE = "complex inputs too (autograd's convention; see s2s_ad/rules/fft_rules.py)"
+
 #: Restrictions of individual rules, shown in the tables.
 NOTES = {
     "numpy.linalg.svd": "reduced or square; distinct singular values; compute_uv=False ok",
@@ -320,8 +319,10 @@ NOTES = {
     "numpy.atleast_3d": "one array",
     "numpy.linspace": "retstep=True not accepted",
     "numpy.take": "all modes",
-    "numpy.real": "real inputs", "numpy.imag": "real inputs (derivative 0)",
-    "numpy.conjugate": "real inputs",
+    "numpy.real": _COMPLEX_NOTE, "numpy.imag": _COMPLEX_NOTE, "numpy.conjugate": _COMPLEX_NOTE,
+    "numpy.absolute": _COMPLEX_NOTE, "numpy.angle": _COMPLEX_NOTE, "abs": _COMPLEX_NOTE,
+    "x.real": _COMPLEX_NOTE, "x.imag": _COMPLEX_NOTE, "x.conj()": _COMPLEX_NOTE,
+    "x.conjugate()": _COMPLEX_NOTE,
     "numpy.prod": "exact at zeros",
     "numpy.linalg.solve": "b a vector (1-D) or a stack of matrices, as NumPy 2",
     "scipy.special.logsumexp": "b= differentiable; return_sign=True not accepted",

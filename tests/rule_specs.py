@@ -775,6 +775,24 @@ spec(fft_rules.match_complex_vjp, cases=[
     case(Arr((3,), CPLX), np.zeros(3)), case(Arr((3,), CPLX), np.zeros(3, complex)),
     case(Arr((3,)), np.zeros(3))])
 
+# numpy_rules.py and structural.py: real, imag, conj, abs and angle of complex
+# values (their real cases are above), and the helpers of their templates.
+# abs_cotangent_vjp's rule in x stands in for np.sign's derivative (np.sign is
+# a constant to s2s_ad), so only real x, where both are 0, are checked here:
+# its complex case is checked end to end in tests/test_complex_rules.py.
+_COMPLEX_UNARY = [case(Arr((3, 4), CPLX)), case(Arr((1,), CPLX)), case(Arr((2, 1, 3), CPLX))]
+for _key in (np.real, np.imag, np.conjugate, np.absolute, builtins.abs, ("attr", "real"),
+             ("attr", "imag"), ("method", "conj"), ("method", "conjugate")):
+    SPECS[_key] = SPECS[_key] + _COMPLEX_UNARY
+spec(np.angle, cases=unary(NZ) + _COMPLEX_UNARY + [
+    case(Arr((3, 4), CPLX), True), case(Arr((4,), CPLX), deg=False), case(Arr((3,), NZ), True)])
+spec(numpy_rules.sign_conj_vjp, cases=unary(NZ) + _COMPLEX_UNARY)
+spec(numpy_rules.abs_cotangent_vjp, cases=[
+    case(Arr((3, 4)), Arr((3, 4), NZ)), case(Flt(), Flt(NZ)), case(Arr(()), Arr((), NZ))])
+spec(numpy_rules.imag_cotangent_vjp, cases=[
+    case(Arr((3, 4)), np.ones((3, 4), complex)), case(Arr((3,)), np.ones(3)),
+    case(Flt(), 2.0), case(Arr(()), np.complex128(1j))])
+
 # ================================================================ numpy_rules.py: np.gradient
 _COORDS = np.array([0.0, 1.0, 3.0, 4.0])
 spec(np.gradient, cases=[

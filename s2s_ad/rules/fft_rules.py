@@ -30,10 +30,21 @@ input gets the real part of that cotangent. Hence:
 transpose is scaled as the transform. ``out=`` is refused, as everywhere.
 Repeated axes are not supported (``NotImplementedError``).
 
-Note that NumPy's ``np.real``/``np.imag``/``np.conj``/``np.abs`` rules in
-``numpy_rules`` are written for real inputs; a program should reach a real
-value from a spectrum through the inverse transforms (``irfft``...) or
-holomorphic arithmetic.
+A spectrum may reach a real loss through ``np.real``/``.real``,
+``np.imag``/``.imag``, ``np.conj``/``.conj()``, ``np.abs``/``abs`` and
+``np.angle`` (``numpy_rules``), in the same convention: for ``z = u + iv``
+and the cotangent ``g`` of the (real) result, ``real`` gives ``z̄ = g``,
+``imag`` ``-1j * g``, ``conj`` ``conj(g)``, ``abs`` ``g * conj(z) / |z|``
+and ``angle`` ``-1j * g * conj(z) / |z|²`` (both 0 where ``z == 0``); their
+JVPs are ``Re(dz)``, ``Im(dz)``, ``conj(dz)``, ``Re(conj(z) dz) / |z|`` and
+``Im(conj(z) dz) / |z|²``. So ``np.sum(np.abs(np.fft.rfft(x)) ** 2)`` is
+differentiated in both modes, and to second order by ``hessian`` (forward
+over reverse); reverse over reverse through complex values is not supported
+(``match_complex_vjp`` has no VJP). For real inputs these rules are the
+real ones (``abs`` is ``np.sign``'s, ``imag`` is 0). One gap remains: a
+*real* operand of a product (or sum...) with a complex one, ``x * (1 + 2j)``,
+gets a complex cotangent, as the arithmetic rules do not take its real part;
+keep real inputs away from complex constants (transform them first).
 """
 
 from __future__ import annotations
@@ -99,8 +110,8 @@ def match_complex_jvp(dgx, ans, gx, x):
 
 
 # Real part, imaginary part and conjugate of complex values inside
-# templates (np.real/np.imag/np.conj's rules are written for real inputs);
-# each is linear over the reals, so its JVP is itself applied to the tangent.
+# templates; each is linear over the reals, so its JVP is itself applied to
+# the tangent.
 def creal_vjp(z):
     """``np.real(z)``."""
     return np.real(z)

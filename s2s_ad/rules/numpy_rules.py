@@ -381,14 +381,84 @@ def arctanh_jvp(dx, ans, x):
 # ---------------------------------------------------------------- piecewise functions
 
 
-@defvjp(np.absolute, np.fabs, elementwise=True)   # np.abs is np.absolute
+# |z| of a complex z = u + iv: its cotangent is g * conj(z) / |z| in the
+# convention of fft_rules (∂|z|/∂u - i ∂|z|/∂v), its tangent
+# Re(conj(z) dz) / |z|; for real x both are np.sign(x)'s product, as before
+# (0 at x == 0). The VJP multiplies g by np.sign(x) first, so that a number
+# g (the cotangent of np.sum(np.abs(x))) stays one until that product.
+@defvjp(np.absolute, elementwise=True)   # np.abs is np.absolute
 def absolute(g, ans, x):
+    return abs_cotangent_vjp(g * np.sign(x), x)
+
+
+@defjvp(np.absolute)
+def absolute_jvp(dx, ans, x):
+    return (dx * sign_conj_vjp(x)).real
+
+
+@defvjp(np.fabs, elementwise=True)   # real inputs only (NumPy refuses complex ones)
+def fabs(g, ans, x):
     return g * np.sign(x)
 
 
-@defjvp(np.absolute, np.fabs)
-def absolute_jvp(dx, ans, x):
+@defjvp(np.fabs)
+def fabs_jvp(dx, ans, x):
     return dx * np.sign(x)
+
+
+def sign_conj_vjp(x):
+    """``conj(x) / |x|`` (0 where ``x == 0``), the derivative of ``|x|``:
+    ``np.sign(x)`` for real ``x``."""
+    t = type(x)
+    if t is _ndarray:
+        if x.dtype.kind != "c":
+            return np.sign(x)
+    elif t is float or not np.iscomplexobj(x):
+        return np.sign(x)
+    a = np.abs(x)
+    return np.conj(x) / np.where(a == 0, 1, a)
+
+
+# c = conj(x) / |x| turns with x: dc = -i c Im(c dx) / |x| (0 for real x);
+# the pairing Re(ḡ dc) = Im(ḡ c) Im(c dx) / |x| makes the VJP the same form.
+# (imag_cotangent_vjp(w, x) is -1j * w, 0 for real x: no complex value
+# where x is real, at any order.)
+@defvjp(sign_conj_vjp, elementwise=True)
+def sign_conj_rule(g, ans, x):
+    return imag_cotangent_vjp(ans * (g * ans).imag / np.where(x == 0, 1, np.abs(x)), x)
+
+
+@defjvp(sign_conj_vjp)
+def sign_conj_jvp(dx, ans, x):
+    return imag_cotangent_vjp(ans * (ans * dx).imag / np.where(x == 0, 1, np.abs(x)), x)
+
+
+def abs_cotangent_vjp(gs, x):
+    """np.abs's VJP ``g * conj(x) / |x|`` from ``gs = g * np.sign(x)``:
+    ``gs`` itself for real ``x``."""
+    t = type(x)
+    if t is _ndarray:
+        if x.dtype.kind != "c":
+            return gs
+    elif t is float or not np.iscomplexobj(x):
+        return gs
+    return gs * np.conj(np.sign(x)) * sign_conj_vjp(x)   # g = gs * conj(np.sign(x))
+
+
+# Linear in gs. np.sign is a constant to s2s_ad, so the derivative of gs
+# misses g's turn with x, g dc (dc as above): these rules add it (0 for real x).
+@defvjp(abs_cotangent_vjp, elementwise=True)
+def abs_cotangent_rule(gg, ans, gs, x):
+    return (abs_cotangent_vjp(gg, x),
+            imag_cotangent_vjp(sign_conj_vjp(x) * (gg * ans).imag
+                               / np.where(x == 0, 1, np.abs(x)), x))
+
+
+@defjvp(abs_cotangent_vjp)
+def abs_cotangent_jvp(dgs, dx, ans, gs, x):
+    return (abs_cotangent_vjp(dgs, x),
+            imag_cotangent_vjp(ans * (sign_conj_vjp(x) * dx).imag
+                               / np.where(x == 0, 1, np.abs(x)), x))
 
 
 # One template for all four: it only asks which operand the result came from.
@@ -1041,8 +1111,12 @@ def nan_to_num_jvp(dx, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     return dx * np.isfinite(x)
 
 
-# For real inputs (the only kind differentiated): real and conj are the
-# identity, imag is the constant 0.
+# Complex inputs z = u + iv, in the convention of fft_rules (the cotangent
+# of z is ∂L/∂u - i ∂L/∂v, the pairing bilinear): Re z has the cotangent g,
+# Im z has -1j * g (0 for a real input), conj z has conj(g). Each is linear
+# over the reals, so its tangent is itself of the tangent. For real inputs
+# real and conj are the identity (ndarray.conjugate() of a real array is the
+# array itself) and imag is the constant 0.
 @defvjp(np.real, elementwise=True)
 def real(g, ans, val):
     return g
@@ -1050,47 +1124,87 @@ def real(g, ans, val):
 
 @defjvp(np.real)
 def real_jvp(dval, ans, val):
-    return dval
+    return dval.real
 
 
 @defvjp(np.imag, elementwise=True)
 def imag(g, ans, val):
-    return g * 0.0
+    return imag_cotangent_vjp(g, val)
 
 
 @defjvp(np.imag)
 def imag_jvp(dval, ans, val):
-    return dval * 0.0
+    return dval.imag
 
 
 @defvjp(np.conjugate, elementwise=True)   # np.conj is np.conjugate
 def conjugate(g, ans, x):
-    return g
+    return g.conjugate()
 
 
 @defjvp(np.conjugate)
 def conjugate_jvp(dx, ans, x):
-    return dx
+    return dx.conjugate()
 
 
 @defvjp(("method", "conj"), ("method", "conjugate"), elementwise=True)
 def conj_method(g, ans, a):
-    return g
+    return g.conjugate()
 
 
 @defjvp(("method", "conj"), ("method", "conjugate"))
 def conj_method_jvp(da, ans, a):
-    return da
+    return da.conjugate()
 
 
 @defvjp(("attr", "imag"), elementwise=True)
 def attr_imag(g, ans, x):
-    return g * 0.0
+    return imag_cotangent_vjp(g, x)
 
 
 @defjvp(("attr", "imag"))
 def attr_imag_jvp(dx, ans, x):
-    return dx * 0.0
+    return dx.imag
+
+
+def imag_cotangent_vjp(g, x):
+    """The cotangent of ``x`` from ``g``, that of its imaginary part:
+    ``-1j * g``, or 0 for a real ``x``."""
+    t = type(x)
+    if t is _ndarray:
+        if x.dtype.kind != "c":
+            return g * 0.0
+    elif t is float or not np.iscomplexobj(x):
+        return g * 0.0
+    return -1j * g
+
+
+@defvjp(imag_cotangent_vjp, wrt=("g",), elementwise=True)   # linear in g, a real cotangent
+def imag_cotangent_rule(gg, ans, g, x):
+    return imag_cotangent_vjp(gg, x).real
+
+
+@defjvp(imag_cotangent_vjp)
+def imag_cotangent_jvp(dg, ans, g, x):
+    return imag_cotangent_vjp(dg, x)
+
+
+# angle(z) = atan2(v, u): dθ = Im(conj(z) dz) / |z|², so z̄ = -1j g conj(z) / |z|²
+# (0 where z == 0, and for a real input, where angle is piecewise constant).
+@defvjp(np.angle, elementwise=True)
+def angle(g, ans, z, deg=False):
+    return (imag_cotangent_vjp(g * angle_unit_vjp(deg) / np.where(z == 0, 1, np.abs(z)), z)
+            * sign_conj_vjp(z))
+
+
+@defjvp(np.angle)
+def angle_jvp(dz, ans, z, deg=False):
+    return (dz * sign_conj_vjp(z)).imag / np.where(z == 0, 1, np.abs(z)) * angle_unit_vjp(deg)
+
+
+def angle_unit_vjp(deg):
+    """The unit of ``np.angle(z, deg)`` per radian."""
+    return 180 / np.pi if deg else 1.0
 
 
 # fmod(x, y) = x - trunc(x / y) * y (the sign of x), as mod with trunc for floor.
@@ -2156,7 +2270,7 @@ def kron_shapes_vjp(a_shape, b_shape):
 
 
 nondiff(
-    np.spacing, np.nextafter, np.angle, np.isreal, np.iscomplex, np.isneginf, np.isposinf,
+    np.spacing, np.nextafter, np.isreal, np.iscomplex, np.isneginf, np.isposinf,
     np.argpartition, np.unique, np.bincount, np.histogram, np.tri, np.isscalar,
     np.linalg.matrix_rank, np.iinfo, np.finfo, np.result_type, np.broadcast_shapes,
     np.ravel_multi_index, np.unravel_index, np.indices, np.diag_indices, np.tril_indices,
@@ -2166,7 +2280,7 @@ nondiff(
     trace_axes_vjp, diagonal_mask_vjp, diagonal_selection_vjp, diag_selection_vjp,
     rollaxis_perm_vjp, hsplit_axis_vjp, append_index_vjp, tile_shapes_vjp, repeat_matrix_vjp,
     negated_vjp, pad_mode_vjp, pad_index_vjp, take_index_vjp, along_axis_index_vjp,
-    sort_index_vjp, kron_shapes_vjp, linspace_t_vjp, partition_index_vjp,
+    sort_index_vjp, kron_shapes_vjp, linspace_t_vjp, partition_index_vjp, angle_unit_vjp,
 )
 
 

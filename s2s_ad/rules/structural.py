@@ -22,6 +22,7 @@ from ..runtime import (
     unreduce,
     zero_at,
 )
+from .numpy_rules import abs_cotangent_vjp, sign_conj_vjp
 from .registry import defjvp, defvjp, nondiff
 
 
@@ -233,9 +234,9 @@ def float_rule(g, ans, x):
     return g
 
 
-@defvjp(builtins.abs, elementwise=True)
+@defvjp(builtins.abs, elementwise=True)   # np.abs's rules (complex x too)
 def abs_rule(g, ans, x):
-    return g * np.sign(x)
+    return abs_cotangent_vjp(g * np.sign(x), x)
 
 
 
@@ -259,7 +260,7 @@ def attr_T_jvp(dx, ans, x):
 
 @defjvp(("attr", "real"))
 def attr_real_jvp(dx, ans, x):
-    return dx
+    return dx.real
 
 
 @defjvp(runtime.unbroadcast)
@@ -284,7 +285,7 @@ def float_jvp(dx, ans, x):
 
 @defjvp(builtins.abs)
 def abs_jvp(dx, ans, x):
-    return dx * np.sign(x)
+    return (dx * sign_conj_vjp(x)).real
 
 nondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
         ("method", "astype_int"), runtime.zeros_like, runtime.require_scalar,
