@@ -180,7 +180,13 @@ def add_grads(a, b):
     if isinstance(a, (tuple, list)):
         return _rebuild(a, [add_grads(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):
-        return {k: add_grads(a[k], b[k]) for k in a}
+        # a key added on one path of the dict's life (d["b"] = 1.0) is in one
+        # cotangent only: the other's is zero there
+        out = {k: (add_grads(v, b[k]) if k in b else v) for k, v in a.items()}
+        for k, v in b.items():
+            if k not in out:
+                out[k] = v
+        return out
     return a + b
 
 
@@ -308,7 +314,10 @@ def index_add(acc, index, g):
         else:
             np.add.at(acc, index, g)
         return acc
-    if isinstance(acc, (list, dict)):
+    if isinstance(acc, dict):  # (a key the function added may be missing: a zero)
+        acc[index] = add_grads(acc.get(index), g)
+        return acc
+    if isinstance(acc, list):
         acc[index] = add_grads(acc[index], g)
         return acc
     return add_grads(acc, getitem_vjp(g, acc, index))

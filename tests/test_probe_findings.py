@@ -49,3 +49,32 @@ def test_vjp_with_integer_labels_gives_them_no_cotangent():
     assert g_labels is None
     assert_close(gW, numeric_grad(labelled_nll, (W, X, labels), 0))
     assert_close(gX, numeric_grad(labelled_nll, (W, X, labels), 1))
+
+
+def adds_a_key(x):
+    d = {"a": x}
+    d["b"] = 1.5
+    return d["a"] * d["b"]
+
+
+def extends_a_parameter_dict(p):
+    q = {"w": p["w"], "b": p["b"]}
+    q["extra"] = p["w"] * 2.0
+    return np.sum(q["w"] * q["extra"]) + q["b"] * q["b"]
+
+
+def test_a_key_added_to_a_dict():
+    """The cotangents of a dict before and after d[k] = v have different keys
+    (it was a KeyError in add_grads / index_add)."""
+    for x in (0.7, -1.1):
+        value, g = ad.value_and_grad(adds_a_key)(x)
+        assert_close(value, adds_a_key(x))
+        assert_close(g, numeric_grad(adds_a_key, (x,)))
+        assert_close(ad.jvp(adds_a_key, (x,), (1.0,))[1], numeric_grad(adds_a_key, (x,)))
+    p = {"w": np.array([1.0, -2.0, 0.5]), "b": 0.3}
+    g = ad.grad(extends_a_parameter_dict)(p)
+    assert sorted(g) == ["b", "w"]  # the parameter's keys, not the added one
+    assert_close(g["w"], numeric_grad(lambda w: extends_a_parameter_dict({"w": w, "b": 0.3}),
+                                      (p["w"],)))
+    assert_close(g["b"], numeric_grad(lambda b: extends_a_parameter_dict({"w": p["w"], "b": b}),
+                                      (0.3,)))
