@@ -245,3 +245,17 @@ def test_a_loop_saves_no_operand_read_only_for_its_shape():
     _, pullback = s2s_ad.vjp(per_step_loss, x, w)
     assert_close(pullback(1.0), (numeric_grad(per_step_loss, (x, w), 0),
                                  numeric_grad(per_step_loss, (x, w), 1)))
+
+
+def abs_squared_plus(x):
+    return np.sum(np.abs(x - 0.5) ** 2 + x)
+
+
+def test_a_rule_helper_registered_elementwise_keeps_its_operands_shape():
+    """np.abs's cotangent comes from a helper (abs_cotangent_vjp, for complex
+    inputs) registered as elementwise: its result has its operands' shape, so
+    the sum's number cotangent added to it stays a number (no unreduce)."""
+    x = np.random.default_rng(11).standard_normal(7)
+    df = s2s_ad.grad(abs_squared_plus)
+    assert_close(df(x), numeric_grad(abs_squared_plus, (x,)))
+    assert "unreduce" not in df.source, df.source

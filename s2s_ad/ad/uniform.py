@@ -31,6 +31,7 @@ import numpy as np
 from .. import runtime
 from ..ir import analysis
 from ..ir import nodes as ir
+from ..rules.registry import lookup
 from .common import helper
 
 # Binary operators that broadcast elementwise (not ``@``).
@@ -231,7 +232,8 @@ class _Uniform:
             operands = s.args[1:] if callee is not None else s.args
             if _makes_number(s, self.is_number):
                 self.numbers.add(s.outs[0].id)
-            elif isinstance(op, ir.Copy) or _elementwise(op, callee, len(operands)):
+            elif isinstance(op, ir.Copy) or _elementwise(op, callee, len(operands)) \
+                    or _elementwise_rule(callee, len(operands)):
                 arrays = [a for a in operands if not self.is_number(a)]
                 if arrays:
                     rep = self.shape_rep(arrays[0])
@@ -263,6 +265,17 @@ def _elementwise(op, callee, n: int) -> bool:
     if isinstance(op, ir.UnaryOp):
         return op.fn in (operator.neg, operator.pos)
     return isinstance(callee, np.ufunc) and callee.nin == n and callee.nout == 1
+
+
+def _elementwise_rule(callee, n: int) -> bool:
+    """A function registered as elementwise (a rule's helper such as
+    ``abs_cotangent_vjp``), called with its operands only: its result has
+    the shape of its array operands when they have one. (Not assumed to
+    broadcast a number operand to the others' shape, as a ufunc does.)"""
+    if callee is None or isinstance(callee, np.ufunc):
+        return False
+    rule = lookup(callee)
+    return rule is not None and rule.elementwise and len(rule.wrt) == n
 
 
 def _reread_shapes(block: ir.Block, fn: ir.Function, shapes, containers) -> bool:
