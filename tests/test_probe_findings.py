@@ -78,3 +78,25 @@ def test_a_key_added_to_a_dict():
                                       (p["w"],)))
     assert_close(g["b"], numeric_grad(lambda b: extends_a_parameter_dict({"w": p["w"], "b": b}),
                                       (0.3,)))
+
+
+def sums_reversed(xs, ys):
+    return sum(x * y for x, y in zip(xs, ys, strict=True)) + sum(reversed(xs))
+
+
+def reversed_in_a_loop(xs):
+    t = 0.0
+    for i, v in enumerate(reversed(xs)):
+        t = t + i * v
+    return t
+
+
+def test_reversed_zip_and_enumerate_are_not_constants():
+    """They carry values: outside a for loop (which iterates them by index)
+    their result had no derivative, silently (sum(reversed(xs)) gave 0)."""
+    with pytest.raises(ad.NonDifferentiableError, match="reversed"):
+        ad.grad(sums_reversed)([1.0, 2.0], [3.0, 4.0])
+    xs = [1.0, 2.0, 3.0]
+    got = ad.grad(reversed_in_a_loop)(xs)
+    want = numeric_grad(lambda a: reversed_in_a_loop(list(a)), (np.array(xs),))
+    assert_close(np.array(got), want)

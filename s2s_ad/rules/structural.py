@@ -289,9 +289,9 @@ def abs_jvp(dx, ans, x):
 
 nondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
         ("method", "astype_int"), runtime.zeros_like, runtime.require_scalar,
-        ("method", "keys"), builtins.reversed,
+        ("method", "keys"),
         builtins.int, builtins.round, builtins.len, builtins.range, builtins.bool,
         builtins.isinstance, builtins.print, builtins.str, builtins.type, builtins.repr,
-        builtins.enumerate, builtins.zip, builtins.id, builtins.hash)
+        builtins.id, builtins.hash)
 
 _ = (add_grads, unbroadcast)  # re-exported names used by templates
