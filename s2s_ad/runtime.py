@@ -332,7 +332,8 @@ def zero_at(g, index):
         return _rebuild(g, out)
     if isinstance(g, dict):
         out = dict(g)
-        out[index] = zeros_like(out[index])
+        if index in out:  # (a key the write added is not in an older version's cotangent)
+            out[index] = zeros_like(out[index])
         return out
     out = np.array(g, dtype=np.result_type(g, float), copy=True)
     out[index] = 0
