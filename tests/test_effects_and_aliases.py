@@ -224,3 +224,50 @@ def test_unpacking_an_iterator_is_refused_at_the_users_line(f, line):
     with pytest.raises(ad.UnsupportedError) as info:
         ad.grad(f)([1.0, 2.0] if f is unpacks_reversed else [(1.0, 2.0), (3.0, 4.0)])
     assert info.value.source_line.strip() == line and "iterator" in str(info.value)
+
+
+def nested_def_appends_in_a_loop(x):
+    acc = []
+
+    def push(v):
+        acc.append(v * v)
+
+    for xi in x:
+        push(xi)
+    return sum(acc)
+
+
+def nested_def_appends_to_its_parameter_in_a_loop(x):
+    acc = []
+
+    def push(lst, v):
+        lst.append(v * v)
+
+    for xi in x:
+        push(acc, xi)
+    return sum(acc)
+
+
+def nested_def_writes_in_a_loop(x):
+    out = np.zeros(3)
+
+    def put(i, v):
+        out[i] = v * 2.0
+
+    for i in range(3):
+        put(i, x[i] ** 2)
+    return np.sum(out * out)
+
+
+@pytest.mark.parametrize("f", [nested_def_appends_in_a_loop,
+                               nested_def_appends_to_its_parameter_in_a_loop,
+                               nested_def_writes_in_a_loop], ids=lambda f: f.__name__)
+def test_a_nested_function_changing_a_list_in_a_loop(f):
+    """The loop carries what a nested function called in it changes in place
+    (the gradient was 0: the list the loop built was not carried out of it)."""
+    x = np.array([0.3, -1.2, 0.5])
+    value, g = ad.value_and_grad(f)(x)
+    assert_close(value, f(x))
+    assert_close(g, numeric_grad(f, (x,)))
+    v = np.array([0.2, 1.0, -0.7])
+    assert_close(ad.jvp(f, (x,), (v,))[1], numeric_grad(f, (x,)) @ v)

@@ -447,6 +447,19 @@ class Lowerer:
         for n in nodes(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
                 names.append(n.id)
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) \
+                    and isinstance(self.env.get(n.func.id), ir.LocalFunction):
+                # a nested function called here changes what it changes in place:
+                # the caller's names it reads freely, and the lists its parameters get
+                local = self.env[n.func.id].node
+                params = [a.id for a in local.args.args]
+                passed = {p: a.id for p, a in zip(params, n.args, strict=False)
+                          if isinstance(a, gast.Name)}
+                for name in _changed_in_place(local):
+                    if name in passed:
+                        mutated[passed[name]] = None
+                    elif name not in params:
+                        mutated[name] = None
             elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
                   and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
                 mutated[n.func.value.id] = None
@@ -856,6 +869,19 @@ def _param_names(node) -> set[str]:
 
 def params_and_targets(node) -> set[str]:
     return _param_names(node) | _names_of(nodes(node))[1]
+
+
+def _changed_in_place(fn_node) -> list[str]:
+    """The names a nested function's body appends to or writes items of."""
+    out = {}
+    for n in nodes(fn_node):
+        if (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
+            out[n.func.value.id] = None
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
+                and isinstance(n.value, gast.Name):
+            out[n.value.id] = None
+    return list(out)
 
 
 #: Builtins that return an iterator (not indexable; unpacking them is refused)
