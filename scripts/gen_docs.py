@@ -39,17 +39,32 @@ def supported_python() -> str:
         "",
         "## Semantics worth knowing",
         "",
+        "- `grad(f)` reads and lowers `f` at once (unsupported syntax raises "
+        "there) and generates code when it is first needed: the first call "
+        "generates the code for its kind of arguments, `.source` the general code. "
+        "A global `f` calls that is not defined yet (a helper further down the "
+        "module) is looked up again then, as Python looks globals up when a "
+        "function runs.",
         "- Lambdas and nested `def`s are inlined at each call; a recursive nested "
         "function is rejected (make it a module-level function, which is "
-        "transformed as a forward/backward pair and may recurse).",
+        "transformed as a forward/backward pair and may recurse). What a nested "
+        "function appends to or writes into (the caller's lists and arrays) the "
+        "caller sees, in a loop too. Returning a nested function, and calling a "
+        "function value made from the differentiated inputs, are rejected.",
         "- `lst.append(v)` and `x[i] = v` write in place into lists and arrays the "
         "function created; an argument's list or array is copied on its first "
         "write, so the caller's data is never modified. Writing into a view (a "
-        "slice, reshape or transpose of another array) is rejected.",
-        "- Other in-place methods (`extend`, `pop`, `sort`, `fill`, …) are rejected.",
+        "slice, reshape or transpose of another array) is rejected, and so is "
+        "changing an array or list in place after it was put in a list, tuple or "
+        "dict (the container would see the change). A module-level function called "
+        "with differentiated values may not change its arguments in place (return "
+        "the new value instead).",
+        "- Other in-place methods (`extend`, `pop`, `sort`, `fill`, …) are rejected, "
+        "and so is unpacking an iterator (`a, b = reversed(xs)`).",
         "- A call of a function without a derivative rule, on a value that depends "
-        "on the differentiated inputs, raises `NonDifferentiableError`; on other "
-        "values it simply runs.",
+        "on the differentiated inputs, raises `NonDifferentiableError` (saying "
+        "what to do for an attribute of an object, a method, a function value); "
+        "on other values it simply runs.",
         "",
     ]
     return "\n".join(lines)
