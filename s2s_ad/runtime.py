@@ -323,6 +323,20 @@ def index_add(acc, index, g):
     return add_grads(acc, getitem_vjp(g, acc, index))
 
 
+def copied(d):
+    """A copy of a tangent (an array, list or dict; a number is its own): the
+    tangent of ``x.copy()``, which the code after it may write into in place
+    as it writes into the copy, never into the caller's tangent."""
+    t = type(d)
+    if t is _ndarray:
+        return d.copy()
+    if t is list:
+        return list(d)
+    if t is dict:
+        return dict(d)
+    return d
+
+
 def zero_at(g, index):
     """``g`` with the entries at ``index`` zeroed (the cotangent of an array
     whose entries at ``index`` were overwritten)."""

@@ -35,7 +35,7 @@ import s2s_ad as ad
 from s2s_ad.reference import Dual, dnp
 
 from . import functions
-from .checks import assert_close
+from .checks import assert_close, numeric_grad
 from .checks import flatten as _flatten
 from .checks import positions as _positions
 from .functions import CASES, Case, arr
@@ -622,3 +622,19 @@ def test_jacobian_of_linear_map_is_the_matrix():
         return A @ x
     for mode in (None, "forward", "reverse"):
         assert_close(ad.jacobian(lin, mode=mode)(X3), A, 0, 1e-15, what=str(mode))
+
+
+def rebinds_to_a_copy_then_writes(x):
+    x = x.copy()
+    x[1:3] = x[1:3] * 2.0
+    return np.sum(x * x)
+
+
+def test_jvp_does_not_write_into_the_callers_tangent():
+    """The tangent of x.copy() is a copy: the code after it writes into it
+    as into the primal copy (it wrote into the caller's tangent array)."""
+    x, t = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.5, -1.0, 2.0, 1.0])
+    t_before = t.copy()
+    out, tangent = ad.jvp(rebinds_to_a_copy_then_writes, (x,), (t,))
+    assert np.array_equal(t, t_before)
+    assert_close(tangent, numeric_grad(rebinds_to_a_copy_then_writes, (x,)) @ t)

@@ -480,3 +480,41 @@ def test_forward_over_reverse_over_reverse_of_a_loop():
     assert ad.jvp(gg, (x,), (1.0,))[1] == pytest.approx(6.0, rel=1e-12), \
         ad.derivative(gg, mode="forward").source
     assert ad.hessian(ad.grad(cube_by_loop))(x) == pytest.approx(6.0, rel=1e-12)
+
+
+def double_loop_products(x):
+    s = 0.0
+    for i in range(2):
+        for j in range(2):
+            s = s + x[i] * x[j] * np.sin(x[j])
+    return s
+
+
+def cumulative_products_in_place(x):
+    y = x.copy()
+    for i in range(1, 3):
+        y[i] = y[i] * y[i - 1]
+    return np.sum(y * y)
+
+
+def _hessian_by_differences(f, x, h=1e-4):
+    n = len(x)
+    e = np.eye(n)
+    return np.array([[(f(x + h * e[a] + h * e[b]) - f(x + h * e[a] - h * e[b])
+                       - f(x - h * e[a] + h * e[b]) + f(x - h * e[a] - h * e[b])) / (4 * h * h)
+                      for b in range(n)] for a in range(n)])
+
+
+@pytest.mark.parametrize("f, x", [(double_loop_products, np.array([0.3, -0.8])),
+                                  (cumulative_products_in_place, np.array([1.0, 2.0, 3.0]))],
+                         ids=["nested loops", "item writes in a loop"])
+def test_hessian_through_nested_loops_and_item_writes(f, x):
+    """The gradient's code saves an inner loop's lists in the outer loop's
+    after filling them, and reads an array the loop only writes items of
+    from before the loop: differentiating that code again sees the values
+    (this raised UnsupportedError on the gradient's own bookkeeping)."""
+    assert_close(ad.hessian(f)(x), _hessian_by_differences(f, x), rtol=1e-5, atol=1e-6)
+    g = ad.grad(f)
+    v = np.array([0.7, -0.4, 0.2][:len(x)])
+    assert_close(ad.jvp(g, (x,), (v,))[1], _hessian_by_differences(f, x) @ v,
+                 rtol=1e-5, atol=1e-6)

@@ -457,11 +457,17 @@ def _with_appends(block: ir.Block, plan: LoopPlan, loc) -> list:
 def _appends_in(block: ir.Block, plan: LoopPlan, loc):
     saved_ids = {v.id for v in plan.saved}
     out, done = [], set()
+    filled = []  # an inner loop's new stacks: saved once the loop has filled them
     for s in block.stmts:
         out.append(s)
         defs = []
         if isinstance(s, ir.Eqn):
             defs = [v for v in s.outs if v.id in saved_ids]
+            if defs and defs[0].stack_of is not None and isinstance(s.op, ir.Build):
+                # (the same list object either way; but code that differentiates
+                # this code again must see the list appended after its contents)
+                filled.extend(defs)
+                continue
         elif isinstance(s, ir.If):
             then_stmts, then_done = _appends_in(s.then, plan, loc)
             else_stmts, else_done = _appends_in(s.orelse, plan, loc)
@@ -474,8 +480,12 @@ def _appends_in(block: ir.Block, plan: LoopPlan, loc):
             done |= then_done | else_done
             defs = [v for v in s.outs if v.id in saved_ids]
         elif isinstance(s, ir.Loop):
-            defs = [v for v in s.outs if v.id in saved_ids]
+            defs = filled + [v for v in s.outs if v.id in saved_ids]
+            filled = []
         for v in defs:
             out.append(_append(plan.stacks[v.id], v, loc))
             done.add(v.id)
+    for v in filled:
+        out.append(_append(plan.stacks[v.id], v, loc))
+        done.add(v.id)
     return out, done

@@ -545,6 +545,13 @@ class Lowerer:
         nxt = [body.env[n] for n in names]
         exit_flags = [body.env[f] for f in flags]
         outs = [ir.Var(n) for n in names]
+        for c, i, n, o in zip(carried, init, nxt, outs, strict=True):
+            # an array the body only writes items of keeps its shape and type: a
+            # read of those alone (a getitem's cotangent) may read the value
+            # before the loop, not one saved per iteration
+            if isinstance(i, ir.Var) and isinstance(n, ir.Var) and n.shape_like is not None \
+                    and n.shape_like is c:
+                c.shape_like = o.shape_like = i.shape_like or i
         for c, i, o in zip(carried, init, outs, strict=True):
             if isinstance(i, ir.Var):
                 self._member(o, i)

@@ -47,7 +47,16 @@ import builtins
 
 import numpy as np
 
-from ..runtime import _add_reduce, _keepdims_shape, _ndarray, getitem_vjp, unbroadcast, unreduce
+from .. import runtime
+from ..runtime import (
+    _add_reduce,
+    _keepdims_shape,
+    _ndarray,
+    copied,
+    getitem_vjp,
+    unbroadcast,
+    unreduce,
+)
 from .registry import defjvp, defvjp, nondiff
 
 # ---------------------------------------------------------------- exponentials and logarithms
@@ -860,7 +869,18 @@ def copy(g, ans, a, order="K", subok=False):
 
 @defjvp(np.copy, ("method", "copy"))
 def copy_jvp(da, ans, a, order="K", subok=False):
-    return da
+    return copied(da)
+
+
+# a copy of a tangent: linear, its own transpose
+@defvjp(runtime.copied, structural=True)
+def copied_vjp(g, ans, d):
+    return g
+
+
+@defjvp(runtime.copied)
+def copied_jvp(dd, ans, d):
+    return copied(dd)
 
 
 # Float-to-float casts (x.astype(float)); integer casts are not differentiable.
