@@ -271,3 +271,70 @@ def test_a_nested_function_changing_a_list_in_a_loop(f):
     assert_close(g, numeric_grad(f, (x,)))
     v = np.array([0.2, 1.0, -0.7])
     assert_close(ad.jvp(f, (x,), (v,))[1], numeric_grad(f, (x,)) @ v)
+
+
+def adds_at(x):
+    y = np.zeros(2)
+    np.add.at(y, [0, 0, 1], x)
+    return np.sum(y ** 2)
+
+
+def negates_into(x):
+    y = x * 1.0
+    np.negative(y, out=y)
+    return np.sum(y * x)
+
+
+def shuffles(x):
+    y = x * 1.0
+    np.random.default_rng(0).shuffle(y)
+    return y[0] * 10.0
+
+
+def copies_into(x):
+    y = np.zeros(3)
+    np.copyto(y, x)
+    return np.sum(y * y)
+
+
+def counts_with_add_at(x):
+    counts = np.zeros(3)
+    np.add.at(counts, [0, 0, 2], 1.0)
+    return np.sum(counts * x)
+
+
+def concatenates_lists(x):
+    parts = [x * 2.0] + [x * 3.0]
+    return parts[1]
+
+
+def repeats_a_list(x):
+    return ([x] * 3)[2]
+
+
+def concatenates_tuples(x):
+    t = (x, 2 * x) + (3 * x,)
+    return t[2]
+
+
+@pytest.mark.parametrize("f, line", [
+    (adds_at, "np.add.at(y, [0, 0, 1], x)"), (negates_into, "np.negative(y, out=y)"),
+    (shuffles, "np.random.default_rng(0).shuffle(y)"), (copies_into, "np.copyto(y, x)"),
+    (concatenates_lists, "parts = [x * 2.0] + [x * 3.0]"),
+    (repeats_a_list, "return ([x] * 3)[2]"), (concatenates_tuples, "t = (x, 2 * x) + (3 * x,)")],
+    ids=lambda v: getattr(v, "__name__", ""))
+def test_in_place_numpy_calls_and_list_arithmetic_are_refused(f, line):
+    """A NumPy call that writes into an argument, and + / * on lists and
+    tuples, with differentiated values: refused in both modes (reverse mode
+    dropped the write, or added the lists as numbers)."""
+    x = np.array([1.0, 2.0, 3.0]) if f in (adds_at, negates_into, shuffles, copies_into) else 2.0
+    t = np.ones(3) if isinstance(x, np.ndarray) else 1.0
+    for run in (lambda: ad.grad(f)(x), lambda: ad.jvp(f, (x,), (t,))):
+        with pytest.raises((ad.UnsupportedError, ad.NonDifferentiableError)) as info:
+            run()
+        assert info.value.source_line.strip() == line, str(info.value)
+
+
+def test_an_in_place_call_on_values_not_differentiated_runs():
+    x = np.array([1.0, 2.0, 3.0])
+    assert_close(ad.grad(counts_with_add_at)(x), numeric_grad(counts_with_add_at, (x,)))

@@ -73,6 +73,23 @@ def nondifferentiable(eqn, rule=None, mode: str = "reverse") -> NonDifferentiabl
         source_line=loc and loc.line)
 
 
+def refuse_sequence_arithmetic(eqn, containers) -> None:
+    """``+`` and ``*`` on lists and tuples concatenate and repeat: the
+    operators' rules are numeric, so a differentiated operand that is a list or
+    tuple (``containers``: ids of values that hold one on some path) is
+    refused, not differentiated as a sum."""
+    if isinstance(eqn.op, ir.BinOp) and eqn.op.symbol in ("+", "*") and any(
+            type(a) is ir.Var and a.id in containers for a in eqn.args):
+        loc = eqn.loc
+        what = "concatenating" if eqn.op.symbol == "+" else "repeating"
+        raise UnsupportedError(
+            f"{what} lists or tuples with {eqn.op.symbol} on differentiated values: build "
+            "the list with a display, a comprehension or append ([*a, *b] is not "
+            "supported either), or use arrays (np.concatenate, np.tile)",
+            filename=loc and loc.filename, lineno=loc and loc.lineno,
+            construct=f"{eqn.op.symbol} on lists", source_line=loc and loc.line)
+
+
 def unfit_call(eqn, rule) -> UnsupportedError:
     """The error for a call its primitive's derivative rule does not cover
     (``max(xs)`` where the rule is for ``max(a, b)``): it shows the form the

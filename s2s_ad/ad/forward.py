@@ -24,7 +24,14 @@ from ..ir import analysis
 from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
-from .common import helper, is_user_function, negated, nondifferentiable, unfit_call
+from .common import (
+    helper,
+    is_user_function,
+    negated,
+    nondifferentiable,
+    refuse_sequence_arithmetic,
+    unfit_call,
+)
 from .dce import eliminate_dead
 
 #: Set by the API: ``function -> jvp function`` (``f(*primals, *tangents) -> (out, dout)``).
@@ -51,6 +58,7 @@ class _Forward:
         self.integral = analysis.integral_values(fn)
         self.shapes = analysis.ShapeClasses(fn)
         self.numeric = analysis.numeric_vars(fn)
+        self.containers = None  # (made when first needed)
         self.tan: dict[int, ir.Atom] = {}
         self.out: list = []
         self.loc = None
@@ -229,6 +237,10 @@ class _Forward:
             self.rule(eqn)
 
     def rule(self, eqn):
+        if isinstance(eqn.op, ir.BinOp):
+            if self.containers is None:
+                self.containers = analysis.container_vars(self.fn)
+            refuse_sequence_arithmetic(eqn, self.containers)
         key, args, kwargs = call_view(eqn)
         rule = lookup(key)
         if rule is not None and rule.nondiff:

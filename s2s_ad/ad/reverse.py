@@ -36,6 +36,8 @@ import itertools
 import operator
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import runtime
 from ..errors import UnsupportedError
 from ..ir import analysis
@@ -50,6 +52,7 @@ from .common import (
     name_of,
     negated,
     nondifferentiable,
+    refuse_sequence_arithmetic,
     unfit_call,
 )
 from .dce import eliminate_dead
@@ -294,7 +297,7 @@ class _Reverse(ControlFlowAdjoints):
 
     def eqn(self, eqn: ir.Eqn) -> None:
         if not eqn.outs or not self.is_active(eqn.outs[0]):
-            if type(eqn.op) is ir.Call:
+            if type(eqn.op) is ir.Call or type(eqn.op) is ir.Method:
                 self._inactive_call(eqn)
             return
         g = self.adj.get(eqn.outs[0].id)
@@ -323,6 +326,7 @@ class _Reverse(ControlFlowAdjoints):
                 self.accumulate(a, part, eqn.loc)
 
     def rule(self, eqn, g):
+        refuse_sequence_arithmetic(eqn, self.containers)
         key, args, kwargs = call_view(eqn)
         if isinstance(eqn.op, ir.GetItem):
             args = [eqn.args[0], self.index_value(eqn)]
@@ -397,6 +401,19 @@ class _Reverse(ControlFlowAdjoints):
         inputs, or one of a function value made from them (a closure)."""
         varied = self.varied
         callee = eqn.args[0]
+        if type(eqn.op) is ir.Method or _writes_an_argument(eqn):
+            if _writes_an_argument(eqn) and any(
+                    type(a) is ir.Var and a.id in varied
+                    for a in [*eqn.args, *(v for _, v in eqn.kwargs)]):
+                loc = eqn.loc
+                name = describe_callee(eqn)
+                raise UnsupportedError(
+                    f"{name} writes into its argument in place, with values made from the "
+                    "differentiated inputs: s2s_ad follows only x[i] = v and lst.append(v) "
+                    "writes; compute the result as a new value (y = y + ..., "
+                    "y = np.where(...))", filename=loc and loc.filename,
+                    lineno=loc and loc.lineno, construct=name, source_line=loc and loc.line)
+            return
         if type(callee) is ir.Var:
             if callee.id in varied:
                 loc = eqn.loc
@@ -496,6 +513,26 @@ class _Reverse(ControlFlowAdjoints):
 
     def nondifferentiable(self, eqn, rule=None):
         return nondifferentiable(eqn, rule)
+
+#: NumPy functions that write into an argument (their result, if any, is not it)
+_IN_PLACE = (np.copyto, np.put, np.putmask, np.place, np.fill_diagonal, np.random.shuffle)
+_IN_PLACE_METHODS = frozenset({"shuffle"})
+
+
+def _writes_an_argument(eqn) -> bool:
+    """Does this call (or method call) write into one of its arguments:
+    ``out=``, ``np.add.at``, ``np.copyto``, ``rng.shuffle(y)``...?"""
+    if any(k == "out" for k, _ in eqn.kwargs):
+        return True
+    if type(eqn.op) is ir.Method:
+        return eqn.op.name in _IN_PLACE_METHODS
+    callee = eqn.args[0]
+    if type(callee) is not ir.Free:
+        return False
+    f = callee.value
+    return any(f is g for g in _IN_PLACE) or (
+        getattr(f, "__name__", None) == "at" and isinstance(getattr(f, "__self__", None), np.ufunc))
+
 
 def reverse(fn: ir.Function, wrt: list[int], scalar_inputs: str | None = None) -> Adjoint:
     """The adjoint program; with ``scalar_inputs``, specialised to calls whose
