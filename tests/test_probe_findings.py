@@ -107,3 +107,18 @@ def test_reversed_zip_and_enumerate_are_not_constants():
     got = ad.grad(reversed_in_a_loop)(xs)
     want = numeric_grad(lambda a: reversed_in_a_loop(list(a)), (np.array(xs),))
     assert_close(np.array(got), want)
+
+
+square, cube = (lambda x: x ** 2), (lambda x: x ** 3)
+LAMBDAS = {"double": lambda x: x * 2.0, "cube": lambda x: x ** 3}
+
+
+@pytest.mark.parametrize("f", [square, cube, LAMBDAS["double"], LAMBDAS["cube"]],
+                         ids=["square", "cube", "dict double", "dict cube"])
+def test_lambdas_sharing_a_line(f):
+    """Each lambda is transformed from its own source (the second of a line
+    was transformed from the first's: the column of the code's first
+    instruction, 0, picked the first lambda)."""
+    for x in (0.7, -1.3):
+        assert_close(ad.grad(f)(x), numeric_grad(f, (x,)))
+        assert_close(ad.jvp(f, (x,), (1.0,))[1], numeric_grad(f, (x,)))

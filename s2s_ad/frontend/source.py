@@ -191,7 +191,9 @@ def _parse_lambda(fn, filename) -> ParsedFunction | None:
     found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)
              and n.lineno == first and [a.id for a in n.args.args] == want]
     if len(found) > 1:
-        cols = [p[2] for p in code.co_positions() if p[0] == first and p[2] is not None]
+        # (RESUME and the implicit return sit at column 0: not the body's)
+        cols = [p[2] for p in code.co_positions()
+                if p[0] == first and p[2] is not None and p[3] != p[2]]
         if cols:
             col = min(cols)
             found = [max((n for n in found if n.body.col_offset <= col),
