@@ -338,3 +338,66 @@ def test_in_place_numpy_calls_and_list_arithmetic_are_refused(f, line):
 def test_an_in_place_call_on_values_not_differentiated_runs():
     x = np.array([1.0, 2.0, 3.0])
     assert_close(ad.grad(counts_with_add_at)(x), numeric_grad(counts_with_add_at, (x,)))
+
+
+def reads_a_slice_after_writing_its_base(x):
+    a = np.zeros(2)
+    v = a[:]
+    a[0] = x
+    return np.sum(v)
+
+
+def reads_a_reshape_after_writing_its_base(x):
+    y = x * 1.0
+    r = y.reshape(2, 2)
+    y[3] = y[0] * 5
+    return np.sum(r)
+
+
+def reads_a_slice_of_a_parameter_after_writing_it(x):
+    v = x[1:]
+    x[1] = 7.0 * x[0]
+    return np.sum(v) + np.sum(x)
+
+
+def reads_a_view_in_a_loop_that_writes_its_base(x):
+    a = np.zeros(3)
+    v = a[1:]
+    s = 0.0
+    for i in range(3):
+        s = s + v[0] * x
+        a[1] = x * i
+    return s
+
+
+def reads_a_slice_before_writing(x):
+    a = x * 1.0
+    row = a[1:]
+    s = np.sum(row)
+    a[0] = 2.0 * x[1]
+    return s + np.sum(a)
+
+
+@pytest.mark.parametrize("f, x, line", [
+    (reads_a_slice_after_writing_its_base, 3.0, "return np.sum(v)"),
+    (reads_a_reshape_after_writing_its_base, np.arange(1.0, 5.0), "return np.sum(r)"),
+    (reads_a_slice_of_a_parameter_after_writing_it, np.arange(1.0, 5.0),
+     "return np.sum(v) + np.sum(x)"),
+    (reads_a_view_in_a_loop_that_writes_its_base, 2.0, "for i in range(3):")],
+    ids=lambda v: getattr(v, "__name__", ""))
+def test_a_view_read_after_its_base_was_written_is_refused(f, x, line):
+    """A slice, .T or reshape shares memory with its base: written in place
+    after the view was taken, the base changes the view, which the IR does
+    not follow (the gradient and, in forward mode, the value were wrong)."""
+    t = np.ones_like(x) if isinstance(x, np.ndarray) else 1.0
+    for run in (lambda: ad.grad(f)(x), lambda: ad.jvp(f, (x,), (t,))):
+        with pytest.raises(ad.UnsupportedError) as info:
+            run()
+        assert info.value.source_line.strip() == line, str(info.value)
+
+
+def test_a_view_read_before_its_base_is_written_is_followed():
+    x = np.array([1.0, 2.0, 3.0])
+    f = reads_a_slice_before_writing
+    assert_close(ad.grad(f)(x), numeric_grad(f, (x,)))
+    assert_close(ad.jvp(f, (x,), (np.ones(3),))[1], numeric_grad(f, (x,)) @ np.ones(3))

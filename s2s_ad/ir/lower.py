@@ -101,6 +101,8 @@ class Lowerer:
         self.writes: list[int] = []          # objects written in place, in order
         self.contained: dict[int, str] = {}  # object id -> the kind of container holding it
         self.mutable: set[int] = set()       # objects known to be arrays, lists or dicts
+        self.taken: dict[int, tuple] = {}    # a view's id -> (its base's object, the
+        self.object_writes: dict[int, int] = {}  # writes to it then, base name); writes so far
         self.mutations: list[tuple] = []     # (object id before, its new version), in order
         self.param_roots: dict[int, str] = {}   # a parameter's object id -> its name
         self.param_writes: dict[str, ir.Loc] = {}  # parameters whose object is written
@@ -245,6 +247,7 @@ class Lowerer:
         version: every name that refers to the object sees it, as in Python
         (a nested function's caller too: see :meth:`call_local`)."""
         old_root = self._root(base)
+        self.object_writes[old_root] = self.object_writes.get(old_root, 0) + 1
         name = self.param_roots.get(old_root)
         if name is not None:
             self.param_writes.setdefault(name, self.scope.loc(self._node))
@@ -258,6 +261,28 @@ class Lowerer:
         names do not show, so writing it in place later is refused."""
         if isinstance(value, ir.Var):
             self.contained.setdefault(self._root(value), container)
+
+    def _view_taken(self, view, base) -> None:
+        """``view`` surely shares memory with ``base``'s object (a slice, .T,
+        a reshape): a later in-place write into that object changes it, which
+        the IR does not follow, so reading it after such a write is refused."""
+        if isinstance(base, ir.Var):
+            root = self._root(base)
+            self.taken[view.id] = (root, self.object_writes.get(root, 0), base.hint or "an array")
+
+    def _stale_view(self, atom):
+        """``(base name,)`` if ``atom`` is a view whose base was written in
+        place after it was taken; ``None`` otherwise."""
+        t = self.taken.get(atom.id) if isinstance(atom, ir.Var) else None
+        if t is not None and self.object_writes.get(t[0], 0) > t[1]:
+            return t[2]
+        return None
+
+    def _refuse_stale_view(self, node, name, base) -> None:
+        raise self.scope.unsupported(
+            node, f"reading {name!r}, a view of {base!r} taken before {base!r} was changed in "
+            "place", f"the view would show the change, which s2s_ad does not follow: take "
+            f"a copy ({name} = ....copy()), or take the view after the change")
 
     def _not_contained(self, node, root, name) -> None:
         container = self.contained.get(root)
@@ -532,6 +557,17 @@ class Lowerer:
         body.lower_body(node.body)
         # an object written in the body is written again by the next iteration,
         # after the values of this one that are (or view) it were made
+        if self.taken:
+            # a view taken before the loop, read in it, of an object the loop writes
+            # into: the next iteration reads the write
+            outside = set(self.taken) - {v.id for s in ir.walk_eqns(body.block) for v in s.outs}
+            for s in ir.walk_eqns(body.block):
+                for a in s.atoms():
+                    if isinstance(a, ir.Var) and a.id in outside:
+                        base = self._stale_view(a)
+                        if base is not None:
+                            self._node = node
+                            self._refuse_stale_view(node, a.hint or "a view", base)
         before = {self._root(i) for i in init if isinstance(i, ir.Var)}
         for root in dict.fromkeys(self.writes[writes:]):
             for v in self.members.get(root, ()):
@@ -583,6 +619,10 @@ class Lowerer:
     def name(self, node) -> ir.Atom:
         atom = self.env.get(node.id)
         if atom is not None:
+            if self.taken:
+                base = self._stale_view(atom)
+                if base is not None:
+                    self._refuse_stale_view(node, node.id, base)
             return atom
         found, value = self.scope.lookup(node.id)
         if not found:
@@ -602,6 +642,8 @@ class Lowerer:
         out = self.emit(ir.GetAttr(node.attr), [base], hint=hint)
         self.views.add(out.id)  # x.T, x.real: views
         self._member(out, base)
+        if node.attr in ("T", "mT"):
+            self._view_taken(out, base)
         return out
 
     def expr_BinOp(self, node, hint):
@@ -671,6 +713,8 @@ class Lowerer:
                 if func.attr in _VIEW_FUNCTIONS or func.attr == "view":
                     self.views.add(out.id)
                     self._member(out, base)
+                    if func.attr in _SURE_VIEWS:
+                        self._view_taken(out, base)
                 elif func.attr in ("copy", "astype", "flatten", "sum", "mean", "dot", "prod",
                                    "cumsum", "cumprod", "clip", "round"):
                     self.owned.add(out.id)
@@ -699,6 +743,8 @@ class Lowerer:
             self.views.add(out.id)
             if args:
                 self._member(out, args[0])
+                if name in _SURE_VIEWS:
+                    self._view_taken(out, args[0])
         elif name in _NEW_ARRAY_FUNCTIONS or getattr(key, "__module__", "") == "numpy" \
                 or type(key).__name__ == "ufunc":
             self.owned.add(out.id)
@@ -735,6 +781,9 @@ class Lowerer:
         out = self.emit(ir.GetItem(index), args, hint=hint)
         self.views.add(out.id)  # a slice shares memory with its base
         self._member(out, base)
+        if index[0] == "slice" or (index[0] == "tuple"
+                                   and any(part[0] == "slice" for part in index[1])):
+            self._view_taken(out, base)  # (an int or an index array may copy)
         return out
 
     def _index(self, node, args):
@@ -818,6 +867,9 @@ class Lowerer:
         return self.emit(ir.Build("dict"), args, hint=hint)
 
 
+#: Of those, the ones whose result is a view of an array argument (reshape may copy)
+_SURE_VIEWS = {"reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
+               "view", "T"}
 _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "asarray",
                    "asanyarray", "broadcast_to", "swapaxes", "moveaxis", "atleast_1d",
                    "atleast_2d", "atleast_3d", "diagonal", "real", "imag", "view", "T"}
