@@ -81,6 +81,15 @@ class _Primal:
                                    reserved=fn.reserved, locals=fn.locals)
         self._fn = fn
 
+    def current(self) -> bool:
+        """Do the free names it read still name the same values? (A helper
+        redefined in a notebook cell, say, makes a new transformation.)"""
+        fn = self._fn
+        if fn is None:
+            return True
+        lookup = self.pf.lookup_free
+        return all(lookup(name)[1] is value for name, value in fn.free_values.items())
+
     @property
     def fn(self) -> ir.Function:
         if self._fn is None:
@@ -129,10 +138,16 @@ def _primal(f) -> _Primal:
 
 
 def _cache_entry(f) -> dict:
+    """The transformations of ``f`` made so far; none if a free name ``f``
+    reads was rebound since (they would run the old value)."""
     try:
-        return _cache.setdefault(f, {})
+        entry = _cache.setdefault(f, {})
     except TypeError:  # not weak-referenceable: no caching
         return {}
+    primal = entry.get("primal")
+    if primal is not None and not primal.current():
+        entry.clear()
+    return entry
 
 
 def _seed_block(fn: ir.Function, adj: Adjoint, check: bool = True) -> ir.Block:

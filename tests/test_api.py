@@ -507,3 +507,26 @@ def test_forward_mode_apis_fill_in_defaults_and_take_keywords():
     assert_close(out, cubic_with_scale(x))
     assert_close(tangent, numeric_grad(cubic_with_scale, (x,)) @ v)
     ad.check_grads(cubic_with_scale, (x,), order=2)
+
+
+def test_a_redefined_helper_makes_a_new_transformation(tmp_path, monkeypatch):
+    """As in a notebook that re-runs a helper's cell: grad(f) after the helper
+    is redefined differentiates the new helper (it reused the old one)."""
+    (tmp_path / "redefined_helper_module.py").write_text(textwrap.dedent('''
+        def helper(x):
+            return x * 2.0
+
+
+        def f(x):
+            return helper(x) * x
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import redefined_helper_module as m
+
+    assert_close(ad.grad(m.f)(1.5), numeric_grad(m.f, (1.5,)))
+    src = "def helper(x):\n    return x * 3.0\n"  # a re-run cell
+    linecache.cache["<cell 2>"] = (len(src), None, src.splitlines(True), "<cell 2>")
+    exec(compile(src, "<cell 2>", "exec"), vars(m))
+    assert_close(ad.grad(m.f)(1.5), numeric_grad(m.f, (1.5,)))
+    assert_close(ad.jvp(m.f, (1.5,), (1.0,))[1], numeric_grad(m.f, (1.5,)))
+    assert ad.grad(m.f) is ad.grad(m.f)  # (cached while nothing changes)

@@ -101,6 +101,7 @@ class Lowerer:
         self.writes: list[int] = []          # objects written in place, in order
         self.contained: dict[int, str] = {}  # object id -> the kind of container holding it
         self.mutable: set[int] = set()       # objects known to be arrays, lists or dicts
+        self.free_reads: dict = {}           # free name -> the value it resolved to
         self.taken: dict[int, tuple] = {}    # a view's id -> (its base's object, the
         self.object_writes: dict[int, int] = {}  # writes to it then, base name); writes so far
         self.mutations: list[tuple] = []     # (object id before, its new version), in order
@@ -628,6 +629,7 @@ class Lowerer:
         if not found:
             loc = self.scope.loc(node)
             raise NameError(f"{loc.filename}:{loc.lineno}: name {node.id!r} is not defined")
+        self.free_reads.setdefault(node.id, value)
         return ir.Free(node.id, value, self.scope.origin, value)
 
     def expr_Attribute(self, node, hint):
@@ -977,4 +979,5 @@ def lower_function(pf, is_pure: Callable, every: list | None = None) -> ir.Funct
                        vararg=node.args.vararg is not None,
                        reserved=reserved | mentioned,
                        locals=frozenset(_param_names(node) | stored),
-                       written_params=dict(lowerer.param_writes))
+                       written_params=dict(lowerer.param_writes),
+                       free_values=dict(lowerer.free_reads))

@@ -375,6 +375,9 @@ class Function:
     #: parameters whose object the function changes in place (an item written, an
     #: append), with where: the caller's value changes, which a caller's IR must know
     written_params: dict = field(default_factory=dict)
+    #: the free names it reads (globals, closure values, builtins) -> what they
+    #: were when it was lowered: its IR is out of date once one of them is rebound
+    free_values: dict = field(default_factory=dict)
 
 
 def walk_eqns(block: Block):
