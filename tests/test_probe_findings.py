@@ -122,3 +122,33 @@ def test_lambdas_sharing_a_line(f):
     for x in (0.7, -1.3):
         assert_close(ad.grad(f)(x), numeric_grad(f, (x,)))
         assert_close(ad.jvp(f, (x,), (1.0,))[1], numeric_grad(f, (x,)))
+
+
+def lambda_bound_in_a_for_loop(x):
+    tot = 0.0
+    for k in range(2):
+        g = lambda y: y * 2.0 + k  # noqa: E731, B023 (as a user writes it)
+        tot = tot + g(x) * x
+    return tot + g(x)
+
+
+def lambda_bound_in_a_while_loop(x):
+    tot = 0.0
+    k = 0
+    while k < 3:
+        h = lambda y: y ** 2  # noqa: E731
+        tot = tot + h(x)
+        k = k + 1
+    return tot
+
+
+@pytest.mark.parametrize("f", [lambda_bound_in_a_for_loop, lambda_bound_in_a_while_loop],
+                         ids=lambda f: f.__name__)
+def test_a_lambda_bound_to_a_name_in_a_loop(f):
+    """It is inlined where it is called, not carried by the loop as a value
+    (an AttributeError from codegen)."""
+    for x in (1.5, -0.4):
+        value, g = ad.value_and_grad(f)(x)
+        assert_close(value, f(x))
+        assert_close(g, numeric_grad(f, (x,)))
+        assert_close(ad.jvp(f, (x,), (1.0,))[1], numeric_grad(f, (x,)))

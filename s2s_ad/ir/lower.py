@@ -495,6 +495,12 @@ class Lowerer:
             elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Subscript) \
                     and isinstance(n.target.value, gast.Name):
                 mutated[n.target.value.id] = None
+        # a lambda bound to a name in the loop is not a value the loop carries: it is
+        # inlined where it is called (and the name refers to it after the loop)
+        lambdas = {t.id for n in nodes(node) if isinstance(n, gast.Assign)
+                   and isinstance(n.value, gast.Lambda)
+                   for t in n.targets if isinstance(t, gast.Name)}
+        names = [n for n in names if n not in lambdas]
         objects = {self._root(self.env[m]) for m in mutated if isinstance(self.env.get(m), ir.Var)}
         names += [m for m in mutated if m not in names and isinstance(self.env.get(m), ir.Var)]
         for name, atom in self.env.items():
@@ -579,6 +585,9 @@ class Lowerer:
                              if isinstance(i, ir.Var) and self._root(i) == root), "a value")
                 self._node = node
                 self._not_contained(node, root, name)
+        for n, a in body.env.items():
+            if isinstance(a, ir.LocalFunction) and self.env.get(n) is not a and n not in names:
+                self.env[n] = a  # a lambda or def bound in the loop
         nxt = [body.env[n] for n in names]
         exit_flags = [body.env[f] for f in flags]
         outs = [ir.Var(n) for n in names]
