@@ -281,9 +281,10 @@ def markdown(results: dict) -> str:
               "## Targets", "", targets_table(results), ""]
     if results.get("transform"):
         parts += ["## Transformation cost (cold `grad(f)`)", "",
-                  "Generated functions (fresh source, nothing cached). *first call*: the "
-                  "gradient's first call, which builds the variant for all-number "
-                  "arguments where s2s_ad makes one:", "",
+                  "Generated functions (fresh source, nothing cached). `grad(f)` reads and "
+                  "lowers `f`; its *first call* generates and compiles the code for its "
+                  "arguments (numbers here: the variant for numbers) and runs it. The target "
+                  "is judged on the two together:", "",
                   transform_table(results), "",
                   "The workloads' own functions (the first `grad` of each in the run):", "",
                   workload_transform_table(results), ""]
