@@ -486,15 +486,10 @@ class Lowerer:
                         mutated[passed[name]] = None
                     elif name not in params:
                         mutated[name] = None
-            elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                  and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
-                mutated[n.func.value.id] = None
-            elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
-                    and isinstance(n.value, gast.Name):
-                mutated[n.value.id] = None
-            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Subscript) \
-                    and isinstance(n.target.value, gast.Name):
-                mutated[n.target.value.id] = None
+            else:
+                changed = _changed_name(n)
+                if changed is not None:
+                    mutated[changed] = None
         # a lambda bound to a name in the loop is not a value the loop carries: it is
         # inlined where it is called (and the name refers to it after the loop)
         lambdas = {t.id for n in nodes(node) if isinstance(n, gast.Assign)
@@ -941,17 +936,24 @@ def params_and_targets(node) -> set[str]:
     return _param_names(node) | _names_of(nodes(node))[1]
 
 
+def _changed_name(n) -> str | None:
+    """The name the node ``n`` appends to (``lst.append(v)``) or writes an
+    item of (``x[i] = v``, ``x[i] += v``), if any."""
+    if (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+            and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
+        return n.func.value.id
+    if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
+            and isinstance(n.value, gast.Name):
+        return n.value.id
+    if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Subscript) \
+            and isinstance(n.target.value, gast.Name):
+        return n.target.value.id
+    return None
+
+
 def _changed_in_place(fn_node) -> list[str]:
     """The names a nested function's body appends to or writes items of."""
-    out = {}
-    for n in nodes(fn_node):
-        if (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                and n.func.attr == "append" and isinstance(n.func.value, gast.Name)):
-            out[n.func.value.id] = None
-        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
-                and isinstance(n.value, gast.Name):
-            out[n.value.id] = None
-    return list(out)
+    return list(dict.fromkeys(name for name in map(_changed_name, nodes(fn_node)) if name))
 
 
 #: Builtins that return an iterator (not indexable; unpacking them is refused)
