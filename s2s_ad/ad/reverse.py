@@ -401,18 +401,18 @@ class _Reverse(ControlFlowAdjoints):
         inputs, or one of a function value made from them (a closure)."""
         varied = self.varied
         callee = eqn.args[0]
-        if type(eqn.op) is ir.Method or _writes_an_argument(eqn):
-            if _writes_an_argument(eqn) and any(
-                    type(a) is ir.Var and a.id in varied
-                    for a in [*eqn.args, *(v for _, v in eqn.kwargs)]):
-                loc = eqn.loc
-                name = describe_callee(eqn)
-                raise UnsupportedError(
-                    f"{name} writes into its argument in place, with values made from the "
-                    "differentiated inputs: s2s_ad follows only x[i] = v and lst.append(v) "
-                    "writes; compute the result as a new value (y = y + ..., "
-                    "y = np.where(...))", filename=loc and loc.filename,
-                    lineno=loc and loc.lineno, construct=name, source_line=loc and loc.line)
+        writes = _writes_an_argument(eqn)
+        if writes and any(type(a) is ir.Var and a.id in varied
+                          for a in [*eqn.args, *(v for _, v in eqn.kwargs)]):
+            loc = eqn.loc
+            name = describe_callee(eqn)
+            raise UnsupportedError(
+                f"{name} writes into its argument in place, with values made from the "
+                "differentiated inputs: s2s_ad follows only x[i] = v and lst.append(v) "
+                "writes; compute the result as a new value (y = y + ..., "
+                "y = np.where(...))", filename=loc and loc.filename,
+                lineno=loc and loc.lineno, construct=name, source_line=loc and loc.line)
+        if writes or type(eqn.op) is ir.Method:
             return
         if type(callee) is ir.Var:
             if callee.id in varied:

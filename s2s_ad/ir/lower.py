@@ -102,8 +102,9 @@ class Lowerer:
         self.contained: dict[int, str] = {}  # object id -> the kind of container holding it
         self.mutable: set[int] = set()       # objects known to be arrays, lists or dicts
         self.free_reads: dict = {}           # free name -> the value it resolved to
-        self.taken: dict[int, tuple] = {}    # a view's id -> (its base's object, the
-        self.object_writes: dict[int, int] = {}  # writes to it then, base name); writes so far
+        # a view's id -> (its base's object, how many writes that object had, base name)
+        self.taken: dict[int, tuple] = {}
+        self.object_writes: dict[int, int] = {}  # object id -> in-place writes so far
         self.mutations: list[tuple] = []     # (object id before, its new version), in order
         self.param_roots: dict[int, str] = {}   # a parameter's object id -> its name
         self.param_writes: dict[str, ir.Loc] = {}  # parameters whose object is written
@@ -271,8 +272,8 @@ class Lowerer:
             root = self._root(base)
             self.taken[view.id] = (root, self.object_writes.get(root, 0), base.hint or "an array")
 
-    def _stale_view(self, atom):
-        """``(base name,)`` if ``atom`` is a view whose base was written in
+    def _stale_view(self, atom) -> str | None:
+        """The base's name if ``atom`` is a view whose base was written in
         place after it was taken; ``None`` otherwise."""
         t = self.taken.get(atom.id) if isinstance(atom, ir.Var) else None
         if t is not None and self.object_writes.get(t[0], 0) > t[1]:
@@ -282,8 +283,9 @@ class Lowerer:
     def _refuse_stale_view(self, node, name, base) -> None:
         raise self.scope.unsupported(
             node, f"reading {name!r}, a view of {base!r} taken before {base!r} was changed in "
-            "place", f"the view would show the change, which s2s_ad does not follow: take "
-            f"a copy ({name} = ....copy()), or take the view after the change")
+            "place", "the view would show the change, which s2s_ad does not follow: take "
+            f"a copy instead of the view ({name} = {base}[...].copy()), or take the view "
+            "after the change")
 
     def _not_contained(self, node, root, name) -> None:
         container = self.contained.get(root)
