@@ -217,7 +217,7 @@ def getitem_vjp(g, x, index):
     return out
 
 
-def setitem_value_vjp(g, index, value):
+def setitem_value_vjp(g, index, value, x=None):
     """The cotangent of ``value`` in ``x[index] = value``, given the cotangent
     ``g`` of the array after the write: ``g[index]``, summed back to the
     value's shape, when every element is written once (a basic index, a
@@ -225,13 +225,25 @@ def setitem_value_vjp(g, index, value):
     once, and NumPy keeps only the last of those writes: the values written
     before it never reach the result, so they get no cotangent (``g[index]``
     would give each of them the element's cotangent again); see
-    :func:`_cotangent_of_repeated_writes`."""
+    :func:`_cotangent_of_repeated_writes`. Written into an array of
+    integers (``x``: any version of it, only its dtype is read) the value is
+    truncated: no cotangent."""
+    if type(x) is _ndarray and x.dtype.kind in "biu":
+        return zeros_like(value)
     ti = type(index)
     if ti is int or ti is slice:  # the common case: a basic index
         return unbroadcast(g[index], value)
     if isinstance(g, np.ndarray) and _may_repeat(index):
         return _cotangent_of_repeated_writes(g, index, value)
     return unbroadcast(g[index], value)
+
+
+def written_tangent(dv, x):
+    """The tangent of what ``x[index] = v`` writes: ``dv``, or 0 where ``x``
+    holds integers (the write truncates ``v``)."""
+    if type(x) is _ndarray and x.dtype.kind in "biu":
+        return zeros_like(dv)
+    return dv
 
 
 def _may_repeat(index):

@@ -274,6 +274,8 @@ spec(runtime.set_at, cases=[
     case(Arr((5,)), Arr((4, 5)), 1), case(Arr((3, 5)), Arr((4, 5)), np.array([2, 0, 2])),
     case(Flt(), Arr((4, 5)), ([0, 0, 3], [1, 1, 1])), case(Arr((2,)), Arr((4, 5)), (slice(1, 3), 4))])
 spec(runtime.copied, cases=unary())
+# written_tangent(dv, x): dv where x holds floats (0 where integers; not differentiable there)
+spec(runtime.written_tangent, cases=[case(Arr((3,)), Arr((3,))), case(Flt(), Arr((2, 3)))])
 spec(runtime.broadcast_as, cases=[case(Arr((4,)), Arr((3, 4))), case(Arr((3, 4)), Arr((3, 4))),
                                   case(Flt(), Arr((2, 3)))])
 # unreduce(g, a, axis): g has the shape of a's sum over axis (kept or dropped axes)

@@ -229,8 +229,13 @@ class _Forward:
             self.tan[out.id] = self.emit(ir.ListAppend(op.in_place_ok), args, tangent_of=out,
                                          group=self._group)
         elif isinstance(op, ir.SetItem):
-            args = [self.tangent_or_zeros(eqn.args[0]), *eqn.args[1:-1],
-                    self.tangent_or_zeros(eqn.args[-1])]
+            written = self.tangent_or_zeros(eqn.args[-1])
+            if self.has(eqn.args[-1]):
+                # written into an array of integers, the value is truncated: no
+                # tangent (the array after the write has its dtype)
+                written = self.emit(ir.Call(True), [helper(runtime.written_tangent), written,
+                                                    out], group=self._group)
+            args = [self.tangent_or_zeros(eqn.args[0]), *eqn.args[1:-1], written]
             self.tan[out.id] = self.emit(ir.SetItem(op.index, op.in_place_ok), args,
                                          tangent_of=out, group=self._group)
         else:

@@ -361,10 +361,11 @@ class _Reverse(ControlFlowAdjoints):
         params = rule.vjp.__code__.co_varnames[:2]
         env = {name: (tuple(self._lazy_primal(x) for x in v) if isinstance(v, tuple)
                       else self._lazy_primal(v)) for name, v in binding.items()}
-        if isinstance(eqn.op, ir.GetItem) and isinstance(eqn.args[0], ir.Var):
-            # getitem's cotangent reads only the base's shape and type: any
-            # version of a written array has them, so read one that is not moved
-            # (but an append changes a list's length: a list read is snapshotted)
+        if isinstance(eqn.op, (ir.GetItem, ir.SetItem)) and isinstance(eqn.args[0], ir.Var):
+            # getitem's and setitem's cotangents read only the base's shape and
+            # type: any version of a written array has them, so read one that is
+            # not moved (but an append changes a list's length: a list read is
+            # snapshotted)
             base = eqn.args[0]
             env[rule.wrt[0]] = self._lazy_primal(base.shape_like or base,
                                                  snapshot=base.id in self.containers)

@@ -20,6 +20,7 @@ from ..runtime import (
     sum_vjp,
     unbroadcast,
     unreduce,
+    written_tangent,
     zero_at,
 )
 from .numpy_rules import abs_cotangent_vjp, sign_conj_vjp
@@ -33,7 +34,7 @@ def getitem(g, ans, x, index):
 
 @defvjp(("setitem",), wrt=("x", "value"), structural=True)
 def setitem(g, ans, x, index, value):
-    return zero_at(g, index), setitem_value_vjp(g, index, value)
+    return zero_at(g, index), setitem_value_vjp(g, index, value, x)
 
 
 @defjvp(("setitem",))
@@ -44,13 +45,24 @@ def setitem_jvp(dx, dvalue, ans, x, index, value):
 # the cotangent of what x[index] = value wrote: linear in g, its adjoint is
 # that write again (into zeros), and the write's adjoint is it
 @defvjp(runtime.setitem_value_vjp, wrt=("g",), structural=True)
-def setitem_value_vjp_rule(u, ans, g, index, value):
-    return set_at(u, g, index)
+def setitem_value_vjp_rule(u, ans, g, index, value, x=None):
+    return written_tangent(set_at(u, g, index), x)
 
 
 @defjvp(runtime.setitem_value_vjp)
-def setitem_value_vjp_jvp(dg, ans, g, index, value):
-    return setitem_value_vjp(dg, index, value)
+def setitem_value_vjp_jvp(dg, ans, g, index, value, x=None):
+    return setitem_value_vjp(dg, index, value, x)
+
+
+# zero where x holds integers, else the identity: linear in dv
+@defvjp(runtime.written_tangent, wrt=("dv",), structural=True)
+def written_tangent_rule(g, ans, dv, x):
+    return written_tangent(g, x)
+
+
+@defjvp(runtime.written_tangent)
+def written_tangent_jvp(ddv, ans, dv, x):
+    return written_tangent(ddv, x)
 
 
 @defvjp(runtime.set_at, wrt=("d",), structural=True)
