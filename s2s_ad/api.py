@@ -496,8 +496,8 @@ def _build_uncollected(f, wrt, kind: str, scalar_inputs) -> Transformed:
         if cached is not None and cached is not _IN_PROGRESS:
             return cached
         primal = _primal(f)
-        if kind == "jvp":
-            return _finish(f, entry, key, primal, _jvp_specs(primal.fn), kind,
+        if kind == "jvp":  # wrt: the parameters with a tangent (None: all)
+            return _finish(f, entry, key, primal, _jvp_specs(primal.fn, wrt), kind,
                            list(range(len(primal.param_names))))
         idx = primal.wrt_indices(wrt)
         if kind in ("grad", "value_and_grad") and not scalar_inputs:
@@ -560,11 +560,11 @@ def _generate(primal: _Primal, specs: list, kind: str) -> tuple:
     return gen, fns, filename
 
 
-def _jvp_specs(fn) -> list:
+def _jvp_specs(fn, active=None) -> list:
     if fn.vararg:
         raise UnsupportedError(f"forward mode of {fn.name}() with *args parameters",
                                filename=fn.filename, lineno=fn.firstlineno, construct="*args")
-    t = forward(fn)
+    t = forward(fn, active)
     base = fn.name.strip("<>") or "f"
     return [FunctionSpec(f"jvp_{base}", t.params + t.tangent_params, [t.body],
                          [t.result, t.tangent], comment=None, predeclare=t.predeclare)]
@@ -752,19 +752,33 @@ def jvp(f, primals, tangents):
     """``(f(*primals), J · tangents)`` by forward mode: like ``jax.jvp``,
     ``primals`` and ``tangents`` are tuples covering every argument."""
     primals, tangents = tuple(primals), tuple(tangents)
-    t = _build(f, None, "jvp")
+    n_given = len(tangents)
     if len(primals) == len(tangents):  # parameters left at their defaults: tangent 0
-        full = _full_args(f, primals)
-        tangents += tuple(_zero_tangent(a) for a in full[len(primals):])
-        primals = full
-    n = len(t._primal.fn.params)
+        primals = _full_args(f, primals)
+        tangents += (None,) * (len(primals) - len(tangents))
+    n = len(_primal(f).param_names)
     if len(primals) != n or len(tangents) != n:
-        raise TypeError(f"jvp of {t._primal.fn.name}() needs {n} primals and {n} tangents, "
-                        f"got {len(primals)} and {len(tangents)}")
-    tangents = tuple(runtime.zeros_like(p) if v is None else
-                     float(v) if isinstance(v, int) and not isinstance(v, bool) else v
-                     for p, v in zip(primals, tangents, strict=True))
+        raise TypeError(f"jvp of {_primal(f).name}() needs {n} primals and {n} tangents, "
+                        f"got {len(primals)} and {n_given}")
+    # a zero tangent is left out (its parameter a constant): 0 times an infinite
+    # partial derivative (log(x) of x ** n at x < 0, say) would be NaN
+    active = tuple(i for i, v in enumerate(tangents) if not _is_zero_tangent(v))
+    t = _build(f, active, "jvp")
+    tangents = tuple(float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                     for i, v in enumerate(tangents) if i in active)
     return t._fns[0](*primals, *tangents)
+
+
+def _is_zero_tangent(v) -> bool:
+    """``None``, a zero number, an array of zeros (containers: never)."""
+    if v is None:
+        return True
+    t = type(v)
+    if t is float or t is int or isinstance(v, np.number):
+        return v == 0
+    if t is np.ndarray:
+        return v.dtype.kind != "O" and not v.any()
+    return False
 
 
 def _full_args(f, args, kwargs=None) -> tuple:

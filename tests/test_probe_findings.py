@@ -152,3 +152,35 @@ def test_a_lambda_bound_to_a_name_in_a_loop(f):
         assert_close(value, f(x))
         assert_close(g, numeric_grad(f, (x,)))
         assert_close(ad.jvp(f, (x,), (1.0,))[1], numeric_grad(f, (x,)))
+
+
+def power_with_an_integer_argument(x, n):
+    return x ** n
+
+
+def weighted_least_squares(x, w):
+    A = np.array([[1.0, 2.0], [0.5, 1.0], [2.0, 0.1]])
+    r = A @ x - np.array([1.0, 0.0, 2.0])
+    return np.sum((np.sqrt(w) * r) ** 2)
+
+
+def test_forward_mode_leaves_out_zero_tangents():
+    """A parameter whose tangent is zero is a constant of the forward code: its
+    zero never multiplies an infinite partial derivative (log(x) of x ** n at
+    x < 0; 1 / sqrt(w) at w = 0), which gave NaN in jvp, jacobian in forward
+    mode, hessian and hvp."""
+    f = power_with_an_integer_argument
+    out, t = ad.jvp(f, (-0.5, 3), (1.0, 0.0))
+    assert_close(out, f(-0.5, 3))
+    assert_close(t, numeric_grad(lambda x: f(x, 3), (-0.5,)))
+    assert_close(ad.hessian(f)(-0.5, 3),
+                 numeric_grad(lambda x: numeric_grad(lambda y: f(y, 3), (x,)), (-0.5,)),
+                 rtol=1e-5)
+    x, w = np.array([0.3, 0.2]), np.array([1.0, 0.0, 2.0])
+    H = ad.hessian(weighted_least_squares)(x, w)
+    assert np.all(np.isfinite(H))
+    for i in range(2):
+        row = numeric_grad(lambda y: numeric_grad(weighted_least_squares, (y, w))[i], (x,))
+        assert_close(H[i], row, rtol=1e-4, atol=1e-6)
+    out, t = ad.jvp(f, (1.5, 2.0), (0.0, 0.0))  # every tangent zero
+    assert out == f(1.5, 2.0) and t == 0.0

@@ -52,9 +52,12 @@ class Tangent:
 
 
 class _Forward:
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, active=None):
         self.fn = fn
-        self.varied = analysis.varied(fn, fn.params)
+        # the parameters with a tangent (by default all): the others are constants,
+        # so a zero tangent never meets an infinite partial derivative (0 * inf)
+        self.active = [p for i, p in enumerate(fn.params) if active is None or i in active]
+        self.varied = analysis.varied(fn, self.active)
         self.integral = analysis.integral_values(fn)
         self.shapes = analysis.ShapeClasses(fn)
         self.numeric = analysis.numeric_vars(fn)
@@ -163,8 +166,8 @@ class _Forward:
     # ------------------------------------------------------------ sweep
     def run(self) -> Tangent:
         fn = self.fn
-        tparams = [ir.Var(tangent_of=p) for p in fn.params]
-        for p, t in zip(fn.params, tparams, strict=True):
+        tparams = [ir.Var(tangent_of=p) for p in self.active]
+        for p, t in zip(self.active, tparams, strict=True):
             self.tan[p.id] = t
         self._groups = iter(range(10 ** 9))
         self._group = None
@@ -386,5 +389,7 @@ def _as_atom(v):
     return v if isinstance(v, (ir.Var, ir.Const, ir.Free)) else ir.Const(v)
 
 
-def forward(fn: ir.Function) -> Tangent:
-    return _Forward(fn).run()
+def forward(fn: ir.Function, active=None) -> Tangent:
+    """The JVP program of ``fn``; with ``active`` (parameter positions), only
+    those parameters get a tangent."""
+    return _Forward(fn, active).run()
