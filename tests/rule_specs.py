@@ -589,7 +589,9 @@ spec(np.einsum, cases=[
     case("ij,j->i", Arr((2, 3)), Arr((1,))), case("i,->i", Arr((3,)), Flt()),
     case("a,b,c,d,e,f->abcdef", Arr((2,)), Arr((1,)), Arr((2,)), Arr((1,)), Arr((2,)), Arr((1,))),
     case("Ji,i", Arr((2, 3)), Arr((3,))), case("ij,jk->ik", Arr((2, 3)), Arr((3, 4)), optimize=True),
-    case("ij,ij->ij", Arr((0, 3)), Arr((0, 3)))])
+    case("ij,ij->ij", Arr((0, 3)), Arr((0, 3))),
+    # an operand without ``...`` where the others have it
+    case("...ij,j->...i", Arr((2, 3, 3)), Arr((3,)))])
 
 # einsum_vjp_op(g, *operands, k=, subscripts=): g has the result's shape
 spec(numpy_rules.einsum_vjp_op, cases=[

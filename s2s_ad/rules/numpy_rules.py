@@ -2096,6 +2096,10 @@ def einsum_vjp_specs(subscripts, *shapes):
         for fct in factors:
             extra = fct if extra is None else np.multiply.outer(extra, fct)
         parts = [out] + others + ([extra_labels] if factors else [])
+        if "..." not in target and any("..." in p for p in parts):
+            # operand k has no ``...`` but the others do: the cotangent keeps those
+            # axes (NumPy will not sum them away) and unbroadcast sums them
+            target = "..." + target
         specs.append((",".join(parts) + "->" + target, extra))
     return specs
 
