@@ -16,7 +16,13 @@ def soft_floor(x, y):
     return min(x * x, y, 1.5, x + y) + max(0.0, x - y, y - 2.0 * x)
 
 
+def max_of_displays(a, b, c):
+    return max([a * 2, b, c ** 2]) + min((a, b))
+
+
 @pytest.mark.parametrize("f, args", [(clipped_product, (0.3, 0.9, 0.6)),
+                                     (max_of_displays, (0.3, 0.5, 1.2)),
+                                     (max_of_displays, (0.9, -0.5, 0.2)),
                                      (clipped_product, (1.2, -0.4, 0.8)),
                                      (soft_floor, (0.7, 0.2)), (soft_floor, (-0.6, 1.9))])
 def test_min_and_max_of_more_than_two_numbers(f, args):

@@ -737,11 +737,19 @@ class Lowerer:
                 raise self.scope.unsupported(node, "*args in a call of a local function")
             return self.call_local(callee, args, kwargs, hint)
         key = callee.value if isinstance(callee, ir.Free) else None
-        if (key is builtins.max or key is builtins.min) and len(args) > 2 and not star \
-                and not kwargs:
+        if (key is builtins.max or key is builtins.min) and len(args) == 1 and not kwargs \
+                and isinstance(node.args[0], (gast.List, gast.Tuple)) and self.block.stmts \
+                and self.block.stmts[-1].outs == [args[0]] and len(node.args[0].elts) > 1:
+            # max([a, b, c]) of a display made just now is max(a, b, c)
+            args = self.block.stmts.pop().args
+            expanded = True
+        else:
+            expanded = False
+        if (key is builtins.max or key is builtins.min) and (len(args) > 2 or expanded) \
+                and not star and not kwargs:
             # max(a, b, c) is max(max(a, b), c): the rule is for two arguments
-            pair = self.emit(ir.Call(True), [callee, *args[:2]])
-            for a in args[2:-1]:
+            pair = args[0]
+            for a in args[1:-1]:
                 pair = self.emit(ir.Call(True), [callee, pair, a])
             return self.emit(ir.Call(True), [callee, pair, args[-1]], hint=hint)
         out = self.emit(ir.Call(self.scope.is_pure(key), star), [callee, *args], kwargs,
