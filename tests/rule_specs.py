@@ -305,6 +305,7 @@ spec(runtime.getitem_vjp, cases=[
     case(Arr((5,)), Arr((4, 5)), 1), case(Arr((2, 5)), Arr((4, 5)), slice(1, 3)),
     case(Arr((3, 5)), Arr((4, 5)), np.array([0, 2, 2])), case(Arr(()), Arr((4, 5)), (1, 2))])
 spec(builtins.float, cases=[case(Flt()), case(Arr(()))])
+spec(np.float64, cases=[case(Flt()), case(Arr(())), case(Arr((3,)))])
 spec(builtins.abs, cases=unary(NZ))
 spec(builtins.max, builtins.min, cases=[case(Flt(), Flt()), case(Flt(POS), Flt(NZ))])
 

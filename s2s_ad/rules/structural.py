@@ -246,6 +246,17 @@ def float_rule(g, ans, x):
     return g
 
 
+# np.float64(x) of a number or a float array (a float64 copy, or a float64 number)
+@defvjp(np.float64, elementwise=True)
+def float64_rule(g, ans, x):
+    return unbroadcast(g, x)
+
+
+@defjvp(np.float64)
+def float64_jvp(dx, ans, x):
+    return np.float64(dx)
+
+
 @defvjp(builtins.abs, elementwise=True)   # np.abs's rules (complex x too)
 def abs_rule(g, ans, x):
     return abs_cotangent_vjp(g * np.sign(x), x)
