@@ -88,7 +88,12 @@ class _Primal:
         if fn is None:
             return True
         lookup = self.pf.lookup_free
-        return all(lookup(name)[1] is value for name, value in fn.free_values.items())
+        for name, value in fn.free_values.items():
+            now = lookup(name)[1]
+            if now is not value and (callable(value) or isinstance(value, types.ModuleType)
+                                     or _kind_of(now) != _kind_of(value)):
+                return False  # (data of the same kind is read by name when the code runs)
+        return True
 
     @property
     def fn(self) -> ir.Function:
@@ -135,6 +140,14 @@ def _primal(f) -> _Primal:
     if p is None:
         p = entry["primal"] = _Primal(f)
     return p
+
+
+def _kind_of(value):
+    """What the transformation may have assumed of a global's data: its type
+    and, for an array, its number of dimensions and dtype."""
+    if isinstance(value, np.ndarray):
+        return np.ndarray, value.ndim, value.dtype
+    return type(value)
 
 
 def _cache_entry(f) -> dict:

@@ -530,3 +530,30 @@ def test_a_redefined_helper_makes_a_new_transformation(tmp_path, monkeypatch):
     assert_close(ad.grad(m.f)(1.5), numeric_grad(m.f, (1.5,)))
     assert_close(ad.jvp(m.f, (1.5,), (1.0,))[1], numeric_grad(m.f, (1.5,)))
     assert ad.grad(m.f) is ad.grad(m.f)  # (cached while nothing changes)
+
+
+def test_a_rebound_global_number_is_read_when_the_code_runs(tmp_path, monkeypatch):
+    """Data a function reads from a global is read by name when the code runs:
+    rebinding it to data of the same kind keeps the transformation; to
+    another kind (a number to an array), makes a new one."""
+    (tmp_path / "global_data_module.py").write_text(textwrap.dedent('''
+        import numpy as np
+
+        SCALE = 2.0
+
+
+        def f(x):
+            return np.sum(np.sin(x) * SCALE)
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import global_data_module as m
+
+    x = np.array([0.3, -1.2])
+    df = ad.grad(m.f)
+    assert_close(df(x), numeric_grad(m.f, (x,)))
+    m.SCALE = 3.0
+    assert ad.grad(m.f) is df
+    assert_close(df(x), numeric_grad(m.f, (x,)))
+    m.SCALE = np.array([1.0, -2.0])
+    assert ad.grad(m.f) is not df
+    assert_close(ad.grad(m.f)(x), numeric_grad(m.f, (x,)))
