@@ -190,3 +190,34 @@ def test_forward_mode_leaves_out_zero_tangents():
         assert_close(H[i], row, rtol=1e-4, atol=1e-6)
     out, t = ad.jvp(f, (1.5, 2.0), (0.0, 0.0))  # every tangent zero
     assert out == f(1.5, 2.0) and t == 0.0
+
+
+WEIGHTS = np.array([1.0, 2.0, 3.0, 4.0])
+
+
+def weighted_cumprod(a):
+    return np.sum(np.cumprod(a) * WEIGHTS)
+
+
+def squared_row_cumprods(a):
+    return np.sum(np.cumprod(a, axis=1) ** 2)
+
+
+@pytest.mark.parametrize("f, a", [
+    (weighted_cumprod, np.array([0.5, 2.0, 0.0, 3.0])),
+    (weighted_cumprod, np.array([0.0, 2.0, 0.0, 3.0])),
+    (weighted_cumprod, np.array([0.5, 2.0, 1.5, 3.0])),
+    (squared_row_cumprods, np.array([[0.5, 0.0, 2.0], [1.5, -0.5, 0.0]]))],
+    ids=["one zero", "two zeros", "no zero", "rows"])
+def test_cumprod_with_zero_elements(f, a):
+    """The derivative through a zero element of np.cumprod (its rules divided
+    by the element: inf or NaN)."""
+    g = ad.grad(f)(a)
+    assert_close(g, numeric_grad(f, (a,)))
+    v = np.random.default_rng(9).standard_normal(a.shape)
+    assert_close(ad.jvp(f, (a,), (v,))[1], np.sum(numeric_grad(f, (a,)) * v))
+    if a.ndim == 1 and np.all(a != 0):
+        H = ad.hessian(f)(a)
+        for i in range(len(a)):
+            assert_close(H[i], numeric_grad(lambda y: numeric_grad(f, (y,))[i], (a,)),
+                         rtol=1e-4, atol=5e-3)  # (nested differences: about 1e-3 absolute)

@@ -1275,18 +1275,35 @@ def cumsum_jvp(da, ans, a, axis=None, dtype=None, out=None):
     return np.cumsum(da, axis)
 
 
-# d ans_j / d a_i = ans_j / a_i for j >= i: not defined where an element is 0.
+# d ans_j / d a_i = ans_j / a_i for j >= i where a_i is not 0. Zeros: every
+# product through a row's first zero z is 0 except the one that leaves a_z
+# out, the cumulative product with a_z replaced by 1 ("whole"); elements
+# after z have derivative 0 (their products hold a_z). No zero: as ans / a.
 @defvjp(np.cumprod, ("method", "cumprod"))
 def cumprod(g, ans, a, axis=None, dtype=None, out=None):
     ax = scan_axis_vjp(axis)
+    flat = np.reshape(a, np.shape(ans))
+    zero = flat == 0
+    first = zero & (np.cumsum(zero, ax) == 1)
+    whole = np.cumprod(np.where(first, 1.0, flat), ax)
     r = np.flip(np.cumsum(np.flip(g * ans, ax), ax), ax)
-    return np.reshape(r / np.reshape(a, np.shape(ans)), np.shape(a))
+    r_first = np.flip(np.cumsum(np.flip(g * whole, ax), ax), ax)
+    return np.reshape(np.where(first, r_first, np.where(zero, 0.0, r / np.where(zero, 1.0, flat))),
+                      np.shape(a))
 
 
 @defjvp(np.cumprod, ("method", "cumprod"))
 def cumprod_jvp(da, ans, a, axis=None, dtype=None, out=None):
     ax = scan_axis_vjp(axis)
-    return ans * np.cumsum(np.reshape(da / a, np.shape(ans)), ax)
+    flat = np.reshape(a, np.shape(ans))
+    d = np.reshape(da, np.shape(ans))
+    zero = flat == 0
+    before = np.cumsum(zero, ax) == 0
+    first = zero & (np.cumsum(zero, ax) == 1)
+    whole = np.cumprod(np.where(first, 1.0, flat), ax)
+    return np.where(before, ans * np.cumsum(np.where(before, d / np.where(zero, 1.0, flat), 0.0),
+                                            ax),
+                    np.cumsum(np.where(first, d, 0.0), ax) * whole)
 
 
 # The transpose of an n-th difference is (-1)^n times the n-th difference
