@@ -578,6 +578,9 @@ _CROSS_G = [case(Arr((3,)), Arr((3,)), Arr((3,))), case(Arr((4, 3)), Arr((4, 3))
             case(Arr(()), Arr((2,)), Arr((2,))), case(Arr((4, 3)), Arr((4, 2)), Arr((3,))),
             case(Arr((3, 4)), Arr((3, 4)), Arr((4, 3)), 0, -1, 0)]
 spec(numpy_rules.cross_vjp_a, numpy_rules.cross_vjp_b, cases=_CROSS_G)
+# prod_of_others(a, axis): the product of the other elements of each reduction
+spec(numpy_rules.prod_of_others, cases=[case(Arr((4,)), None), case(Arr((3, 4)), 1),
+                                        case(Arr((2, 3, 2)), (0, 2)), case(Arr(()), None)])
 spec(np.einsum, cases=[
     case("ij,jk->ik", Arr((2, 3)), Arr((3, 4))), case("ij,jk", Arr((2, 3)), Arr((3, 4))),
     case("i,i", Arr((4,)), Arr((4,))), case("i,j->ij", Arr((2,)), Arr((3,))),

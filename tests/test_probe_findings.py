@@ -221,3 +221,24 @@ def test_cumprod_with_zero_elements(f, a):
         for i in range(len(a)):
             assert_close(H[i], numeric_grad(lambda y: numeric_grad(f, (y,))[i], (a,)),
                          rtol=1e-4, atol=5e-3)  # (nested differences: about 1e-3 absolute)
+
+
+def product_of_entries(x):
+    return np.prod(x)
+
+
+def squared_row_products(x):
+    return np.sum(np.prod(x.reshape(2, 2), axis=1) ** 2)
+
+
+@pytest.mark.parametrize("f, x", [(product_of_entries, np.array([0.3, 0.5, 0.2])),
+                                  (product_of_entries, np.array([0.3, 0.0, 0.2])),
+                                  (squared_row_products, np.array([0.5, 1.5, 2.0, -0.5]))],
+                         ids=["no zero", "a zero", "rows"])
+def test_second_order_through_prod(f, x):
+    """np.prod's VJP helper (prod_of_others) has rules: its Jacobian, the
+    products of all but two elements (it raised NonDifferentiableError)."""
+    H = ad.hessian(f)(x)
+    for i in range(len(x)):
+        assert_close(H[i], numeric_grad(lambda y: numeric_grad(f, (y,))[i], (x,)),
+                     rtol=1e-4, atol=5e-3)

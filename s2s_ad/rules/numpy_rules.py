@@ -587,6 +587,48 @@ def prod_of_others(a, axis):
     return np.transpose(others, np.argsort(rest + list(axes)))
 
 
+def prod_of_others_tangent(d, a, axis):
+    """``J @ d`` for the Jacobian ``J`` of :func:`prod_of_others` (symmetric:
+    ``J[i, j]`` is the product of the elements other than ``i`` and ``j``, 0
+    on the diagonal), so both its VJP and its JVP: the tangent of the
+    exclusive products from both ends, by cumprod's zero-safe JVP."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    d = np.broadcast_to(np.asarray(d, dtype=np.result_type(d, a)), a.shape)
+    if a.ndim == 0:
+        return np.zeros_like(a)
+    axes = tuple(range(a.ndim)) if axis is None else \
+        tuple(ax % a.ndim for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    rest = [ax for ax in range(a.ndim) if ax not in axes]
+    order = rest + list(axes)
+    moved = np.transpose(a, order)
+    shape = moved.shape[:len(rest)] + (int(np.prod(moved.shape[len(rest):])),)
+    flat, dflat = moved.reshape(shape), np.transpose(d, order).reshape(shape)
+    ones = np.ones(shape[:-1] + (1,), flat.dtype)
+    zeros = np.zeros(shape[:-1] + (1,), dflat.dtype)
+
+    def exclusive(x, dx):  # products of the elements before each, and their tangent
+        x = np.concatenate([ones, x[..., :-1]], axis=-1)
+        dx = np.concatenate([zeros, dx[..., :-1]], axis=-1)
+        p = np.cumprod(x, axis=-1)
+        return p, cumprod_jvp(dx, p, x, -1)
+
+    left, dleft = exclusive(flat, dflat)
+    right, dright = exclusive(flat[..., ::-1], dflat[..., ::-1])
+    out = dleft * right[..., ::-1] + left * dright[..., ::-1]
+    return np.transpose(out.reshape(moved.shape), np.argsort(order))
+
+
+# prod_of_others' Jacobian is symmetric: one function is its VJP and its JVP
+@defvjp(prod_of_others, wrt=("a",))
+def prod_of_others_rule(g, ans, a, axis):
+    return prod_of_others_tangent(g, a, axis)
+
+
+@defjvp(prod_of_others)
+def prod_of_others_jvp(da, ans, a, axis):
+    return prod_of_others_tangent(da, a, axis)
+
+
 @defvjp(np.max, np.amax, np.min, np.amin, ("method", "max"), ("method", "min"))
 def reduce_max(g, ans, a, axis=None, out=None, keepdims=False):
     return reduce_max_vjp(g, ans, a, axis)
