@@ -242,3 +242,27 @@ def test_second_order_through_prod(f, x):
     for i in range(len(x)):
         assert_close(H[i], numeric_grad(lambda y: numeric_grad(f, (y,))[i], (x,)),
                      rtol=1e-4, atol=5e-3)
+
+
+def total_of(*vals):
+    return vals[0] * vals[1]
+
+
+def keyword_bag(**p):
+    return p["a"] * 2.0
+
+
+def calls_through_star_args(x):
+    return total_of(x, 3.0)
+
+
+def calls_through_star_kwargs(x):
+    return keyword_bag(a=x)
+
+
+@pytest.mark.parametrize("f", [calls_through_star_args, calls_through_star_kwargs],
+                         ids=["*args", "**kwargs"])
+def test_a_helper_taking_differentiated_values_by_star_parameters_is_refused(f):
+    """Reverse mode took the call for a constant (gradient 0; fourth probe)."""
+    with pytest.raises(ad.UnsupportedError, match="named parameters"):
+        ad.grad(f)(2.0)

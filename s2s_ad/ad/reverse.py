@@ -451,6 +451,15 @@ class _Reverse(ControlFlowAdjoints):
                                    filename=loc and loc.filename, lineno=loc and loc.lineno,
                                    construct=describe_callee(eqn)) from None
         names = list(sig.parameters)
+        for n, v in bound.arguments.items():
+            packed = v.values() if isinstance(v, dict) else v if isinstance(v, tuple) else ()
+            if any(self.is_active(a) for a in packed):  # a *args or **kwargs parameter
+                loc = eqn.loc
+                raise UnsupportedError(
+                    f"differentiating through the parameter {n!r} of {describe_callee(eqn)} "
+                    "(*args or **kwargs): give the differentiated values named parameters",
+                    filename=loc and loc.filename, lineno=loc and loc.lineno,
+                    construct="*args", source_line=loc and loc.line)
         active = [(i, bound.arguments[n]) for i, n in enumerate(names)
                   if n in bound.arguments and self.is_active(bound.arguments[n])]
         if not active:
