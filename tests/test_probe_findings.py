@@ -266,3 +266,38 @@ def test_a_helper_taking_differentiated_values_by_star_parameters_is_refused(f):
     """Reverse mode took the call for a constant (gradient 0; fourth probe)."""
     with pytest.raises(ad.UnsupportedError, match="named parameters"):
         ad.grad(f)(2.0)
+
+
+def gradient_with_a_differentiated_spacing(dx):
+    return np.sum(np.gradient(np.array([0.0, 1.0, 4.0, 9.0]), dx))
+
+
+try:
+    from scipy import special as scipy_special
+    from scipy import stats as scipy_stats
+except ImportError:  # (SciPy is optional)
+    scipy_special = scipy_stats = None
+
+
+def student_t_cdf_in_its_degrees_of_freedom(nu):
+    return scipy_stats.t.cdf(0.5, nu)
+
+
+def incomplete_gamma_in_its_shape(a):
+    return scipy_special.gammainc(a, 1.5)
+
+
+@pytest.mark.parametrize("f, x, name", [
+    (gradient_with_a_differentiated_spacing, 0.5, "varargs"),
+    (student_t_cdf_in_its_degrees_of_freedom, 3.5, "df"),
+    (incomplete_gamma_in_its_shape, 2.3, "'a'")],
+    ids=["np.gradient spacing", "t.cdf df", "gammainc a"])
+def test_a_differentiated_argument_outside_a_rule_is_refused(f, x, name):
+    """A NumPy or SciPy rule covers some parameters; a differentiated value
+    bound to another one was taken as a constant (gradient 0, in both modes;
+    fourth probe)."""
+    if scipy_stats is None and f is not gradient_with_a_differentiated_spacing:
+        pytest.skip("SciPy is not installed")
+    for run in (lambda: ad.grad(f)(x), lambda: ad.jvp(f, (x,), (1.0,))):
+        with pytest.raises(ad.NonDifferentiableError, match=name):
+            run()

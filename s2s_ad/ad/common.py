@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import types
 
+import numpy as np
+
 from ..errors import NonDifferentiableError, UnsupportedError
 from ..ir import nodes as ir
+from ..rules.registry import call_view, lookup
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -88,6 +91,47 @@ def refuse_sequence_arithmetic(eqn, containers) -> None:
             "supported either), or use arrays (np.concatenate, np.tile)",
             filename=loc and loc.filename, lineno=loc and loc.lineno,
             construct=f"{eqn.op.symbol} on lists", source_line=loc and loc.line)
+
+
+def refuse_varied_constants(eqn, is_varied) -> None:
+    """A rule differentiates with respect to ``rule.wrt`` only. A value that
+    depends on the differentiated inputs, bound to another parameter of a
+    NumPy, SciPy or user primitive (``np.gradient``'s spacing, a
+    distribution's shape parameter), would be taken as a constant, its
+    derivative silently lost: refused. (s2s_ad's own helpers read their other
+    parameters for shapes only.)"""
+    key, args, kwargs = call_view(eqn)
+    rule = lookup(key)
+    if rule is None or rule.nondiff or (rule.vjp is None and rule.jvp is None) \
+            or not _is_library(key):
+        return
+    binding = rule.bind(args, kwargs)
+    if binding is None:
+        return
+    for name, v in binding.items():
+        if name in rule.wrt:
+            continue
+        values = v.values() if isinstance(v, dict) else v if isinstance(v, tuple) else (v,)
+        if any(is_varied(a) for a in values):
+            loc = eqn.loc
+            callee = describe_callee(eqn)
+            raise NonDifferentiableError(
+                f"cannot differentiate {callee} with respect to its argument {name!r}: its "
+                f"derivative rule covers {', '.join(rule.wrt)} only, and {name!r} depends on "
+                "the differentiated inputs. Wrap it in s2s_ad.stop_gradient(...) if it "
+                "should be a constant, or register a rule with @s2s_ad.primitive",
+                filename=loc and loc.filename, lineno=loc and loc.lineno, construct=callee,
+                source_line=loc and loc.line)
+
+
+def _is_library(key) -> bool:
+    """A NumPy or SciPy function, method or attribute: its rule's parameters
+    outside ``wrt`` take values (unlike a user primitive's, declared
+    non-differentiable by its author, or s2s_ad's helpers', read for shapes)."""
+    if isinstance(key, tuple):
+        return key[0] in ("method", "attr")
+    return isinstance(key, np.ufunc) or \
+        (getattr(key, "__module__", None) or "").startswith(("numpy", "scipy"))
 
 
 def unfit_call(eqn, rule) -> UnsupportedError:

@@ -30,6 +30,7 @@ from .common import (
     negated,
     nondifferentiable,
     refuse_sequence_arithmetic,
+    refuse_varied_constants,
     unfit_call,
 )
 from .dce import eliminate_dead
@@ -255,6 +256,7 @@ class _Forward:
             return
         active_args = [a for a in analysis.diff_args(eqn) if self.has(a)]
         if not active_args:
+            refuse_varied_constants(eqn, self.has)
             return
         if rule is None or rule.jvp is None:
             raise nondifferentiable(eqn, rule if rule is not None and rule.vjp else None,

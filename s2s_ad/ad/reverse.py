@@ -53,6 +53,7 @@ from .common import (
     negated,
     nondifferentiable,
     refuse_sequence_arithmetic,
+    refuse_varied_constants,
     unfit_call,
 )
 from .dce import eliminate_dead
@@ -84,7 +85,7 @@ class _Reverse(ControlFlowAdjoints):
         self.fn = fn
         self.wrt = wrt
         wrt_vars = [fn.params[i] for i in wrt]
-        self.varied, self.active = analysis.varied_and_active(fn, wrt_vars)
+        self.varied, self.active, self.useful = analysis.varied_and_active(fn, wrt_vars)
         self.shapes = analysis.ShapeClasses(fn, scalar_inputs)
         self.numeric = analysis.numeric_vars(fn)
         self.containers = analysis.container_vars(fn)
@@ -413,7 +414,11 @@ class _Reverse(ControlFlowAdjoints):
                 "writes; compute the result as a new value (y = y + ..., "
                 "y = np.where(...))", filename=loc and loc.filename,
                 lineno=loc and loc.lineno, construct=name, source_line=loc and loc.line)
-        if writes or type(eqn.op) is ir.Method:
+        if writes:
+            return
+        if eqn.outs and eqn.outs[0].id in self.useful:
+            refuse_varied_constants(eqn, lambda a: type(a) is ir.Var and a.id in varied)
+        if type(eqn.op) is ir.Method:
             return
         if type(callee) is ir.Var:
             if callee.id in varied:

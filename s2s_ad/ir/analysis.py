@@ -194,12 +194,13 @@ def activity(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     return varied_and_active(fn, wrt)[1]
 
 
-def varied_and_active(fn: ir.Function, wrt: list[ir.Var]) -> tuple[set[int], set[int]]:
-    """Ids of the values that depend on ``wrt``, and of those of them that
-    need a derivative (the result depends on them)."""
+def varied_and_active(fn: ir.Function, wrt: list[ir.Var]) -> tuple[set[int], set[int], set[int]]:
+    """Ids of the values that depend on ``wrt``, of those of them that need a
+    derivative (the result depends on them), and of all the values the result
+    depends on."""
     diff_ids = _diff_var_ids()
-    v = _varied(fn, wrt, diff_ids)
-    return v, v & _useful(fn, diff_ids)
+    v, u = _varied(fn, wrt, diff_ids), _useful(fn, diff_ids)
+    return v, v & u, u
 
 
 def _reduction_binding(key, rule, args, kwargs):
