@@ -301,3 +301,32 @@ def test_a_differentiated_argument_outside_a_rule_is_refused(f, x, name):
     for run in (lambda: ad.grad(f)(x), lambda: ad.jvp(f, (x,), (1.0,))):
         with pytest.raises(ad.NonDifferentiableError, match=name):
             run()
+
+
+def solve_with_a_constant_matrix(b):
+    L = np.array([[2.0, 0.0], [0.5, 1.5]])
+    return np.sum(scipy_linalg.solve_triangular(L, b, lower=True) ** 2)
+
+
+def gaussian_loglik_with_a_constant_covariance(m):
+    C = np.array([[1.0, 0.3], [0.3, 2.0]])
+    return scipy_stats.multivariate_normal.logpdf(np.array([0.1, -0.2]), m, C)
+
+
+try:
+    from scipy import linalg as scipy_linalg
+except ImportError:  # (SciPy is optional)
+    scipy_linalg = None
+
+
+@pytest.mark.parametrize("f", [solve_with_a_constant_matrix,
+                               gaussian_loglik_with_a_constant_covariance],
+                         ids=lambda f: f.__name__)
+def test_forward_mode_of_a_rule_with_a_constant_argument(f):
+    """A JVP template whose shared statements read the tangent of an argument
+    that has none gets zeros for it (a NameError from inside the rule;
+    fourth probe)."""
+    if scipy_linalg is None:
+        pytest.skip("SciPy is not installed")
+    x, v = np.array([1.0, 2.0]), np.array([1.0, -1.0])
+    assert_close(ad.jvp(f, (x,), (v,))[1], numeric_grad(f, (x,)) @ v)

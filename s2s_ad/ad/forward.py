@@ -280,6 +280,10 @@ class _Forward:
                 env[tname] = self.tan[value.id]
                 tangent_of[tname] = value
                 want.append(i)
+            elif value is not None:
+                # an argument without a tangent: a template whose shared statements
+                # read its tangent gets zeros, made only if it does
+                env[tname] = templates.Lazy(lambda v=value: self.zeros(v), value)
         ans_name = rule.jvp.__code__.co_varnames[len(rule.wrt)]
         env[ans_name] = eqn.outs[0]
         ex = templates.Expansion(rule, "jvp", env, eqn.loc, self.shapes.same, eqn.outs[0],
