@@ -46,18 +46,23 @@ def uses_soft_clip(x):
     return soft_clip(x) * 3.0
 
 
+def item_of_a_sum(x):
+    return (x ** 2).sum().item()
+
+
 @pytest.mark.parametrize("run, says", [
     (lambda: ad.grad(field_reads)(Params(1.5, 0.3), 2.0), "namedtuple, dataclass"),
     (lambda: ad.grad(Net.loss, wrt=1)(Net(0.7), 0.5), "methods of your own classes"),
     (lambda: ad.grad(apply_twice, wrt=1)(np.sin, 0.5), "'fn', a function value"),
     (lambda: ad.jvp(uses_soft_clip, (0.5,), (1.0,)), "soft_clip.defjvp(...)"),
-], ids=["attribute", "method", "function value", "vjp only"])
+    (lambda: ad.grad(item_of_a_sum)(np.array([1.0, 2.0])), "array method .item()"),
+], ids=["attribute", "method", "function value", "vjp only", "array method"])
 def test_the_error_says_what_to_do_for_the_construct(run, says):
     with pytest.raises(ad.NonDifferentiableError) as info:
         run()
     assert says in str(info.value) and info.value.filename == __file__, str(info.value)
     assert "register one with @s2s_ad.primitive" not in str(info.value).lower() \
-        or says == "methods of your own classes"
+        or says in ("methods of your own classes", "array method .item()")
 
 
 def sin_times(x):

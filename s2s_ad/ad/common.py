@@ -56,6 +56,9 @@ def nondifferentiable(eqn, rule=None, mode: str = "reverse") -> NonDifferentiabl
         advice = ("attribute reads are differentiated on NumPy arrays (.T, .real, .imag, "
                   "...); for the fields of a namedtuple, dataclass or other object, pass "
                   "the values as arguments, or in a tuple, list or dict, " + stop)
+    elif isinstance(op, ir.Method) and hasattr(np.ndarray, op.name):
+        advice = (f"the array method .{op.name}() has no derivative rule (float(x) and the "
+                  "NumPy functions have): register one with @s2s_ad.primitive, " + stop)
     elif isinstance(op, ir.Method):
         advice = ("the methods of your own classes are not transformed: call a "
                   "module-level function (or a nested def) with the object's values as "
