@@ -330,3 +330,20 @@ def test_forward_mode_of_a_rule_with_a_constant_argument(f):
         pytest.skip("SciPy is not installed")
     x, v = np.array([1.0, 2.0]), np.array([1.0, -1.0])
     assert_close(ad.jvp(f, (x,), (v,))[1], numeric_grad(f, (x,)) @ v)
+
+
+def multiply(a, b):
+    return a * b
+
+
+def calls_a_helper_with_a_star_tuple(x):
+    args = (x, 3.0)
+    return multiply(*args)
+
+
+def test_forward_mode_refuses_star_arguments_to_a_helper_clearly():
+    """As reverse mode does (it was a TypeError from inside the transform)."""
+    with pytest.raises(ad.UnsupportedError, match=r"\*args"):
+        ad.jvp(calls_a_helper_with_a_star_tuple, (2.0,), (1.0,))
+    with pytest.raises(ad.UnsupportedError, match=r"\*args"):
+        ad.grad(calls_a_helper_with_a_star_tuple)(2.0)

@@ -15,6 +15,7 @@ stay loops (tangents become loop-carried values too); nothing is saved.
 
 from __future__ import annotations
 
+import inspect
 import operator
 from dataclasses import dataclass
 
@@ -25,8 +26,10 @@ from ..ir import nodes as ir
 from ..rules.registry import call_view, lookup
 from . import templates
 from .common import (
+    describe_callee,
     helper,
     is_user_function,
+    name_of,
     negated,
     nondifferentiable,
     refuse_sequence_arithmetic,
@@ -302,10 +305,22 @@ class _Forward:
     def user_call(self, eqn):
         """``y = f(a, b)`` becomes ``y, dy = f_jvp(a, b, da, db)``."""
         callee = eqn.rule_key
+        loc = eqn.loc
+        if eqn.op.star:
+            raise UnsupportedError(
+                f"differentiating through *{name_of(eqn.args[-1])} in a call of "
+                f"{describe_callee(eqn)}: pass the differentiated values by name",
+                filename=loc and loc.filename, lineno=loc and loc.lineno, construct="*args",
+                source_line=loc and loc.line)
         jvp_fn = JVP_OF(callee)
-        import inspect
         sig = inspect.signature(callee)
-        bound = sig.bind(*eqn.args[1:], **dict(eqn.kwargs))
+        try:
+            bound = sig.bind(*eqn.args[1:], **dict(eqn.kwargs))
+        except TypeError as e:
+            raise UnsupportedError(f"call of {describe_callee(eqn)}: {e}",
+                                   filename=loc and loc.filename, lineno=loc and loc.lineno,
+                                   construct=describe_callee(eqn),
+                                   source_line=loc and loc.line) from None
         bound.apply_defaults()
         primals = [_as_atom(bound.arguments[n]) for n in sig.parameters]
         tangents = [self.tangent_or_zeros(a) for a in primals]
