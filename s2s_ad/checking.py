@@ -120,6 +120,13 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), eps=1e-6, rtol=1e-5, ato
         out, pullback = api.vjp(f, *args)
         u = _random_like(np.asarray(out, dtype=float) if np.ndim(out) else float(out), rng)
         cts = pullback(u)
+        for i in active:  # (the inner products below would not see a broadcast shape)
+            if isinstance(args[i], (float, np.ndarray)) and \
+                    np.shape(cts[i]) != np.shape(args[i]):
+                raise AssertionError(
+                    f"check_grads: the reverse-mode cotangent of argument {i} has shape "
+                    f"{np.shape(cts[i])}, the argument {np.shape(args[i])} (a VJP rule that "
+                    "does not sum its cotangent back to the argument's shape?)")
         lhs = sum(_inner(cts[i], v[i]) for i in active)
         checks = {"reverse ⟨Jᵀu, v⟩": lhs, "finite differences ⟨u, Jv⟩": _inner(u, fd)}
         if jv is not None:

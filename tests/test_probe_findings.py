@@ -347,3 +347,24 @@ def test_forward_mode_refuses_star_arguments_to_a_helper_clearly():
         ad.jvp(calls_a_helper_with_a_star_tuple, (2.0,), (1.0,))
     with pytest.raises(ad.UnsupportedError, match=r"\*args"):
         ad.grad(calls_a_helper_with_a_star_tuple)(2.0)
+
+
+@ad.primitive
+def scaled_by(x, k):
+    return x * k
+
+
+# the VJP for k forgets to sum its cotangent back to k's shape (a number)
+scaled_by.defvjp(lambda g, ans, x, k: g * k, lambda g, ans, x, k: g * x)
+scaled_by.defjvp(lambda dx, ans, x, k: dx * k, lambda dk, ans, x, k: dk * x)
+
+
+def uses_scaled_by(x, k):
+    return scaled_by(x, k)
+
+
+def test_check_grads_catches_a_cotangent_of_the_wrong_shape():
+    """Its inner products broadcast a (3,) cotangent of a number without
+    complaint (fourth probe)."""
+    with pytest.raises(AssertionError, match="shape"):
+        ad.check_grads(uses_scaled_by, (np.array([1.0, 2.0, 3.0]), 0.5))
