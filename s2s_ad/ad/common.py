@@ -99,10 +99,10 @@ def refuse_sequence_arithmetic(eqn, containers) -> None:
 def refuse_varied_constants(eqn, is_varied) -> None:
     """A rule differentiates with respect to ``rule.wrt`` only. A value that
     depends on the differentiated inputs, bound to another parameter of a
-    NumPy, SciPy or user primitive (``np.gradient``'s spacing, a
-    distribution's shape parameter), would be taken as a constant, its
-    derivative silently lost: refused. (s2s_ad's own helpers read their other
-    parameters for shapes only.)"""
+    NumPy or SciPy function (``np.gradient``'s spacing, a distribution's shape
+    parameter), would be taken as a constant, its derivative silently lost:
+    refused. (A user primitive's other parameters are non-differentiable by
+    its author's rules; s2s_ad's own helpers read theirs for shapes only.)"""
     key, args, kwargs = call_view(eqn)
     rule = lookup(key)
     if rule is None or rule.nondiff or (rule.vjp is None and rule.jvp is None) \
