@@ -335,6 +335,17 @@ def index_add(acc, index, g):
     return add_grads(acc, getitem_vjp(g, acc, index))
 
 
+def real_if_real(g, x):
+    """The gradient of a real ``x``: the real part of a complex cotangent (in
+    the convention of the complex rules, a real input's derivative is the
+    real part of its cotangent; a product with a complex number leaves it
+    complex). As it is for a complex ``x`` or a container."""
+    if np.iscomplexobj(g) and not np.iscomplexobj(x) and type(x) is not list \
+            and type(x) is not dict and type(x) is not tuple:
+        return np.real(g) if type(g) is _ndarray else g.real
+    return g
+
+
 def copied(d):
     """A copy of a tangent (an array, list or dict; a number is its own): the
     tangent of ``x.copy()``, which the code after it may write into in place

@@ -251,11 +251,15 @@ class _Reverse(ControlFlowAdjoints):
         self.block(fn.body)
         self.group = None
         grads = []
+        complex_values = _makes_complex_values(fn)
         for i in self.wrt:
             p = fn.params[i]
             g = self.adj.get(p.id)
             if g is None:
                 g = self.zeros(p)
+            elif complex_values:  # a real parameter's gradient: the real part
+                g = self.emit(ir.Call(True), [helper(runtime.real_if_real), g, p],
+                              adjoint_of=p)
             grads.append(g)
         backward = ir.Block(self.out)
         eliminate_dead(backward, grads)
@@ -528,6 +532,32 @@ class _Reverse(ControlFlowAdjoints):
 
     def nondifferentiable(self, eqn, rule=None):
         return nondifferentiable(eqn, rule)
+
+def _makes_complex_values(fn) -> bool:
+    """Does ``fn`` make complex values (a complex constant, an FFT, a cast to
+    a complex type)? Then a real parameter's cotangent may be complex."""
+    for e in ir.walk_eqns(fn.body):
+        for a in [*e.args, *(v for _, v in e.kwargs)]:
+            if type(a) is ir.Const and (isinstance(a.value, complex) or (
+                    isinstance(a.value, (type, np.dtype, str)) and _is_complex_type(a.value))):
+                return True
+            if type(a) is ir.Free and (getattr(a.value, "__module__", None) or "").startswith(
+                    "numpy.fft") or (type(a) is ir.Free and _is_complex_type(a.value)):
+                return True
+    return False
+
+
+def _is_complex_type(t) -> bool:
+    """A complex type or dtype (``complex``, ``np.complex128``, ``"complex64"``)."""
+    if isinstance(t, str):
+        return "complex" in t
+    if isinstance(t, (type, np.dtype)):
+        try:
+            return np.dtype(t).kind == "c"
+        except TypeError:
+            return False
+    return False
+
 
 #: NumPy functions that write into an argument (their result, if any, is not it)
 _IN_PLACE = (np.copyto, np.put, np.putmask, np.place, np.fill_diagonal, np.random.shuffle)

@@ -13,6 +13,7 @@ from ..runtime import (
     add_grads,
     broadcast_as,
     getitem_vjp,
+    real_if_real,
     set_at,
     setitem_value_vjp,
     sum_broadcast,
@@ -40,6 +41,17 @@ def setitem(g, ans, x, index, value):
 @defjvp(("setitem",))
 def setitem_jvp(dx, dvalue, ans, x, index, value):
     return zero_at(dx, index), set_at(dvalue, ans, index)
+
+
+# the real part where x is real: linear in g, its own transpose
+@defvjp(runtime.real_if_real, wrt=("g",), structural=True)
+def real_if_real_rule(u, ans, g, x):
+    return real_if_real(u, x)
+
+
+@defjvp(runtime.real_if_real)
+def real_if_real_jvp(dg, ans, g, x):
+    return real_if_real(dg, x)
 
 
 # the cotangent of what x[index] = value wrote: linear in g, its adjoint is
