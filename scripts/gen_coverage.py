@@ -237,9 +237,10 @@ AUTOGRAD = {
 #: Differentiable-looking functions knowingly without a rule, and why.
 LEFT_OUT = {
     "complex arithmetic with a real operand":
-        "a real operand of a product (sum, quotient) with a complex one, x * (1 + 2j), gets a "
-        "complex cotangent (the arithmetic rules do not take its real part): transform real "
-        "inputs (np.fft...) before they meet complex values",
+        "a real value inside the function that meets a complex one, x * (1 + 2j), gets a "
+        "complex cotangent (the arithmetic rules do not take its real part); a real "
+        "parameter's gradient is its real part, which is right, but a real intermediate "
+        "computed from a complex value (np.real(z) * (1 + 2j)) passes the imaginary part back",
     "numpy.fft.fftfreq, numpy.fft.rfftfreq": "not implemented (depend on the spacing d)",
     "numpy.convolve": "not implemented: use scipy.signal.convolve, or np.pad, slicing and "
                       "np.tensordot (see tests/test_numpy_programs.py::conv2d)",
