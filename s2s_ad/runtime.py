@@ -296,11 +296,15 @@ def set_at(d, like, index):
 
 
 def snapshot(x):
-    """A copy of a value whose array or list is written in place later."""
+    """A copy of a value whose array, list or dict is written in place later
+    (also the tangent of ``x.copy()``, which the code after it may write into
+    as it writes into the copy, never into the caller's tangent)."""
     if isinstance(x, np.ndarray):
         return x.copy()
     if isinstance(x, list):
         return list(x)
+    if isinstance(x, dict):
+        return dict(x)
     return x
 
 
@@ -344,20 +348,6 @@ def real_if_real(g, x):
             and type(x) is not dict and type(x) is not tuple:
         return np.real(g) if type(g) is _ndarray else g.real
     return g
-
-
-def copied(d):
-    """A copy of a tangent (an array, list or dict; a number is its own): the
-    tangent of ``x.copy()``, which the code after it may write into in place
-    as it writes into the copy, never into the caller's tangent."""
-    t = type(d)
-    if t is _ndarray:
-        return d.copy()
-    if t is list:
-        return list(d)
-    if t is dict:
-        return dict(d)
-    return d
 
 
 def zero_at(g, index):

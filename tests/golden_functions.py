@@ -65,3 +65,10 @@ def helper(u, v):
 
 def calls_helper(x, y):
     return helper(x, y) + helper(y, x * 2.0)
+
+
+def item_writes_in_loop(x):
+    out = np.zeros(3)
+    for i in range(3):
+        out[i] = x * i
+    return np.sum(out * out)

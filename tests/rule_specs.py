@@ -273,7 +273,6 @@ spec(runtime.setitem_value_vjp, cases=[
 spec(runtime.set_at, cases=[
     case(Arr((5,)), Arr((4, 5)), 1), case(Arr((3, 5)), Arr((4, 5)), np.array([2, 0, 2])),
     case(Flt(), Arr((4, 5)), ([0, 0, 3], [1, 1, 1])), case(Arr((2,)), Arr((4, 5)), (slice(1, 3), 4))])
-spec(runtime.copied, cases=unary())
 # real_if_real(g, x): g itself for real g (the complex case: tests/test_complex_rules.py)
 spec(runtime.real_if_real, cases=[case(Arr((3,)), Arr((3,))), case(Flt(), Flt())])
 # written_tangent(dv, x): dv where x holds floats (0 where integers; not differentiable there)

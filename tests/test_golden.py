@@ -20,6 +20,7 @@ CASES = {
     "while_with_break": (g.while_with_break, 0),
     "branch_in_loop": (g.branch_in_loop, 0),
     "calls_helper": (g.calls_helper, (0, 1)),
+    "item_writes_in_loop": (g.item_writes_in_loop, 0),
 }
 
 

@@ -40,6 +40,9 @@ CASES = {
     # n = 3, x = 0.7: i = 0, 1 take the else arm (s - x), i = 2: x * i = 1.4 > 1 -> sin(2x)
     "forward_branch_in_loop": (lambda: ad.derivative(g.branch_in_loop, mode="forward"),
                                (0.7, 3, 1.0, 0), (-1.4 + np.sin(1.4), -2 + 2 * np.cos(1.4))),
+    # out = [0, x, 2x]: sum(out * out) = 5 x**2, d/dx = 10 x
+    "forward_item_writes_in_loop": (lambda: ad.derivative(g.item_writes_in_loop, mode="forward"),
+                                    (0.5, 1.0), (5 * 0.25, 10 * 0.5)),
     # H v with v = e0: first column of diag(6x) + offdiag(1)
     "hessian_cubic_plus_cross": (lambda: ad.derivative(ad.grad(cubic_plus_cross), mode="forward"),
                                  (X, np.array([1.0, 0.0, 0.0])),

@@ -47,13 +47,12 @@ import builtins
 
 import numpy as np
 
-from .. import runtime
 from ..runtime import (
     _add_reduce,
     _keepdims_shape,
     _ndarray,
-    copied,
     getitem_vjp,
+    snapshot,
     unbroadcast,
     unreduce,
 )
@@ -911,18 +910,7 @@ def copy(g, ans, a, order="K", subok=False):
 
 @defjvp(np.copy, ("method", "copy"))
 def copy_jvp(da, ans, a, order="K", subok=False):
-    return copied(da)
-
-
-# a copy of a tangent: linear, its own transpose
-@defvjp(runtime.copied, structural=True)
-def copied_vjp(g, ans, d):
-    return g
-
-
-@defjvp(runtime.copied)
-def copied_jvp(dd, ans, d):
-    return copied(dd)
+    return snapshot(da)  # a copy: the code after it may write into it in place
 
 
 # Float-to-float casts (x.astype(float)); integer casts are not differentiable.
